@@ -82,6 +82,7 @@ class LlamaCppChat(BaseChatModel):
             "messages": [{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages],
             "max_tokens": kwargs.get("max_tokens", self.max_tokens),
             "temperature": kwargs.get("temperature", self.temperature),
+            "repeat_penalty": 1.1,  # small models otherwise loop on one sentence
         }
         if stop:
             body["stop"] = stop

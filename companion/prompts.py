@@ -23,6 +23,15 @@ _REQUIRED = {
 
 
 @dataclass(frozen=True)
+class Example:
+    """A worked exchange shown to the model first; part of the cached prompt prefix."""
+
+    question: str
+    passages: tuple[tuple[str, str], ...]  # (title, text)
+    reply: str
+
+
+@dataclass(frozen=True)
 class PromptSet:
     language: Language
     system: str
@@ -30,6 +39,19 @@ class PromptSet:
     no_context: str
     passage: str
     labels: dict[str, str]
+    example: Example
+
+    def numbered(self, passages: list[tuple[str, str]]) -> str:
+        return "\n".join(
+            self.passage.format(n=i, title=title, text=text)
+            for i, (title, text) in enumerate(passages, start=1)
+        )
+
+    def turn(self, question: str, passages: list[tuple[str, str]]) -> str:
+        """The user turn sent to the model: the question with its passages, if any."""
+        if passages:
+            return self.answer.format(passages=self.numbered(passages), question=question)
+        return self.no_context.format(question=question)
 
 
 def _read(path: Path) -> str:
@@ -60,8 +82,23 @@ def load_prompts(prompts_dir: Path, language: Language) -> PromptSet:
         text = _read(folder / name)
         _check_placeholders(folder / name, text, needed)
         texts[name.removesuffix(".md")] = text
+    labels = _toml(folder / "labels.toml")
+    raw = _toml(folder / "example.toml")
     try:
-        labels = tomllib.loads(_read(folder / "labels.toml"))
+        example = Example(
+            question=raw["question"],
+            passages=tuple((p["title"], p["text"]) for p in raw["passages"]),
+            reply=raw["reply"],
+        )
+    except (KeyError, TypeError) as exc:
+        raise SettingsError(
+            f"{folder / 'example.toml'} lacks {exc}", "give question, reply and [[passages]]"
+        ) from None
+    return PromptSet(language=language, labels=labels, example=example, **texts)
+
+
+def _toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(_read(path))
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{folder / 'labels.toml'}: {exc}", "fix the TOML syntax") from None
-    return PromptSet(language=language, labels=labels, **texts)
+        raise SettingsError(f"{path}: {exc}", "fix the TOML syntax") from None

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
@@ -22,6 +23,9 @@ from companion.settings import Settings
 MAX_MESSAGE_CHARS = 4000
 HISTORY_TURNS = 3  # earlier exchanges sent back to the model, newest last
 _CITATION = re.compile(r"[\[【［](\d{1,2})[\]】］]")
+_SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*[\"”’)）]*\s*")
+_END = re.compile(r"[.!?。！？\"”’)）\s]*$")
+ATTRIBUTION_MIN_SIMILARITY = 0.86  # e5 cosine; below this a sentence is not tied to a passage
 
 
 class MessageError(CompanionError):
@@ -58,6 +62,37 @@ def cited_numbers(text: str, limit: int) -> list[int]:
     return seen
 
 
+def drop_invalid_citations(text: str, limit: int) -> str:
+    """Remove [n] markers that point at no passage, so every shown citation is real."""
+
+    def keep(match: re.Match) -> str:
+        return match.group(0) if 1 <= int(match.group(1)) <= limit else ""
+
+    return _CITATION.sub(keep, text)
+
+
+def attribute(text: str, passages: Sequence[Passage], embeddings: Embeddings) -> str:
+    """Add [n] after each sentence that closely restates passage n (post-hoc attribution).
+
+    Small local models often forget to cite; this ties each sentence to the passage it is
+    most similar to, and leaves sentences that match no passage well enough uncited.
+    """
+    sentences = [m.group(0) for m in _SENTENCE.finditer(text)]
+    if not sentences or not passages:
+        return text
+    sent_vecs = [embeddings.embed_query(s) for s in sentences]
+    pass_vecs = embeddings.embed_documents([p.text for p in passages])
+    out: list[str] = []
+    for sentence, sv in zip(sentences, sent_vecs, strict=True):
+        sims = [sum(a * b for a, b in zip(sv, pv, strict=True)) for pv in pass_vecs]
+        best = max(range(len(sims)), key=sims.__getitem__)
+        if sims[best] >= ATTRIBUTION_MIN_SIMILARITY and len(sentence.strip()) > 12:
+            end = _END.search(sentence).start()
+            sentence = f"{sentence[:end]} [{best + 1}]{sentence[end:]}"
+        out.append(sentence)
+    return "".join(out)
+
+
 @dataclass
 class Answer:
     """A reply being generated: iterate `tokens()` once, then read `text` and `cited`."""
@@ -67,16 +102,23 @@ class Answer:
     passages: list[Passage]
     messages: list[BaseMessage]
     llm: BaseChatModel
+    embeddings: Embeddings | None = None
     text: str = ""
+    attributed: bool = False  # citations were added by attribute(), not written by the model
     _parts: list[str] = field(default_factory=list)
 
     def tokens(self) -> Iterator[str]:
+        """Stream the reply; when it ends, `text` holds it, with citations attributed if none."""
         for chunk in self.llm.stream(self.messages):
             piece = chunk.text
             if piece:
                 self._parts.append(piece)
                 self.text = "".join(self._parts)
                 yield piece
+        self.text = drop_invalid_citations(self.text, len(self.passages))
+        if self.passages and self.embeddings and not cited_numbers(self.text, len(self.passages)):
+            self.text = attribute(self.text, self.passages, self.embeddings)
+            self.attributed = True
 
     @property
     def cited(self) -> list[Passage]:
@@ -109,6 +151,7 @@ class Companion:
             passages=passages,
             messages=self.messages(question, lang, passages, history),
             llm=self.llm,
+            embeddings=self.knowledge.store.embeddings,
         )
 
     def messages(
@@ -119,18 +162,16 @@ class Companion:
         history: Sequence[Exchange] = (),
     ) -> list[BaseMessage]:
         prompts = self.prompts(language)
-        if passages:
-            numbered = "\n\n".join(
-                prompts.passage.format(n=i, title=p.title, text=p.text)
-                for i, p in enumerate(passages, start=1)
-            )
-            turn = prompts.answer.format(passages=numbered, question=question)
-        else:
-            turn = prompts.no_context.format(question=question)
-        messages: list[BaseMessage] = [SystemMessage(prompts.system)]
+        example = prompts.example
+        # The system prompt and the worked example form a fixed prefix that llama.cpp caches.
+        messages: list[BaseMessage] = [
+            SystemMessage(prompts.system),
+            HumanMessage(prompts.turn(example.question, list(example.passages))),
+            AIMessage(example.reply),
+        ]
         for past in list(history)[-HISTORY_TURNS:]:
             messages += [HumanMessage(past.user), AIMessage(past.companion)]
-        messages.append(HumanMessage(turn))
+        messages.append(HumanMessage(prompts.turn(question, [(p.title, p.text) for p in passages])))
         return messages
 
 

@@ -59,9 +59,9 @@ class Settings(BaseSettings):
     temperature: float = 0.3
 
     # Retrieval.
-    top_k: int = 3
+    top_k: int = Field(2, description="Passages given to the model with each message.")
     min_relevance: float = Field(
-        0.80, description="Cosine similarity below which a passage is not used (e5 scale)."
+        0.84, description="Cosine similarity below which a passage is not used (e5 scale)."
     )
 
     @property
