@@ -35,9 +35,7 @@ def read_jsonl(path: Path) -> list[dict]:
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise EvalSetError(
-                f"{path}:{number}: not JSON ({exc.msg})", "one object per line"
-            ) from None
+            raise EvalSetError(f"{path}:{number}: not JSON ({exc.msg})", "one object per line") from None
         if not isinstance(row, dict):
             raise EvalSetError(f"{path}:{number}: expected a JSON object", "one object per line")
         rows.append(row)
@@ -56,9 +54,7 @@ def read_retrieval_questions(path: Path) -> list[RetrievalQuestion]:
                 'each row needs "id", "lang", "question", "relevant"',
             ) from None
         if q.lang not in ("en", "zh") or not relevant:
-            raise EvalSetError(
-                f"{path}: row {number} ({q.id}): bad lang or empty relevant", "fix the row"
-            )
+            raise EvalSetError(f"{path}: row {number} ({q.id}): bad lang or empty relevant", "fix the row")
         questions.append(q)
     return questions
 

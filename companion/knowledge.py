@@ -114,8 +114,7 @@ def load_document(path: Path) -> KnowledgeDocument:
         meta = DocumentMeta(**post.metadata)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'front matter'}: {e['msg']}"
-            for e in exc.errors()
+            f"{'.'.join(str(p) for p in e['loc']) or 'front matter'}: {e['msg']}" for e in exc.errors()
         )
         raise DocumentError(path, f"front matter: {problems}") from None
     except TypeError:
@@ -123,9 +122,7 @@ def load_document(path: Path) -> KnowledgeDocument:
     if meta.id != path.stem:
         raise DocumentError(path, f"id {meta.id!r} does not match the file name {path.stem!r}")
     if path.parent.name in LANGUAGES and path.parent.name != meta.language:
-        raise DocumentError(
-            path, f"language {meta.language!r} but the file is in {path.parent.name}/"
-        )
+        raise DocumentError(path, f"language {meta.language!r} but the file is in {path.parent.name}/")
     body = post.content.strip()
     if len(body) < MIN_BODY_CHARS:
         raise DocumentError(path, f"body is too short ({len(body)} characters)")
@@ -136,9 +133,7 @@ def load_document(path: Path) -> KnowledgeDocument:
 def load_documents(root: Path) -> list[KnowledgeDocument]:
     """All documents under root; raises one DocumentError listing every bad file."""
     if not root.is_dir():
-        raise KnowledgeError(
-            f"knowledge folder {root} does not exist", "set COMPANION_KNOWLEDGE_DIR"
-        )
+        raise KnowledgeError(f"knowledge folder {root} does not exist", "set COMPANION_KNOWLEDGE_DIR")
     docs: list[KnowledgeDocument] = []
     errors: list[DocumentError] = []
     for path in sorted(root.rglob("*.md")):
@@ -308,9 +303,7 @@ class Knowledge:
         """The k best passages in the given language, best first, with cosine similarity."""
         k = k or self.settings.top_k
         # Fetch extra chunks so that k distinct documents survive de-duplication.
-        hits = self.store.similarity_search_with_score(
-            query, k=k * 4, filter={"language": language}
-        )
+        hits = self.store.similarity_search_with_score(query, k=k * 4, filter={"language": language})
         passages: list[Passage] = []
         seen: set[str] = set()
         for chunk, distance in hits:
@@ -335,6 +328,4 @@ class Knowledge:
 
     def relevant(self, query: str, language: Language, k: int | None = None) -> list[Passage]:
         """Passages similar enough to answer from; may be empty."""
-        return [
-            p for p in self.search(query, language, k) if p.score >= self.settings.min_relevance
-        ]
+        return [p for p in self.search(query, language, k) if p.score >= self.settings.min_relevance]

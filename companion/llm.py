@@ -131,9 +131,7 @@ class LlamaCppChat(BaseChatModel):
                 if isinstance(item, Exception):
                     raise LLMError(f"llama.cpp failed: {item}", "see the log above")
                 if "error" in item:
-                    raise LLMError(
-                        f"llama.cpp: {item['error'].get('message')}", "shorten the input"
-                    )
+                    raise LLMError(f"llama.cpp: {item['error'].get('message')}", "shorten the input")
                 for choice in item.get("choices", []):
                     text = (choice.get("delta") or {}).get("content")
                     if text:

@@ -150,15 +150,11 @@ def verify(path: Path, size: int, sha256: str, progress: Progress | None = None)
     size and modification time are unchanged; any write to the file invalidates it.
     """
     if not path.is_file():
-        raise ModelMissingError(
-            f"model file {path} does not exist", "run `companion models install`"
-        )
+        raise ModelMissingError(f"model file {path} does not exist", "run `companion models install`")
     st = path.stat()
     fix = f"delete {path} and run `companion models install`"
     if st.st_size != size:
-        raise ModelCorruptError(
-            f"model file {path} has {st.st_size:,} bytes, expected {size:,}", fix
-        )
+        raise ModelCorruptError(f"model file {path} has {st.st_size:,} bytes, expected {size:,}", fix)
     try:
         stamp = json.loads(_stamp_path(path).read_text())
     except (OSError, ValueError):
@@ -167,9 +163,7 @@ def verify(path: Path, size: int, sha256: str, progress: Progress | None = None)
         return
     actual = sha256_of(path, progress)
     if actual != sha256:
-        raise ModelCorruptError(
-            f"model file {path} has sha256 {actual[:12]}…, expected {sha256[:12]}…", fix
-        )
+        raise ModelCorruptError(f"model file {path} has sha256 {actual[:12]}…, expected {sha256[:12]}…", fix)
     _write_stamp(path, sha256)
 
 

@@ -1,0 +1,43 @@
+"""The `companion` command through click's runner: clear one-line errors, never tracebacks."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from companion.cli import cli
+
+
+def env(settings):
+    return {
+        "COMPANION_DATA_DIR": str(settings.data_dir),
+        "COMPANION_KNOWLEDGE_DIR": str(settings.knowledge_dir),
+    }
+
+
+def test_ingest_reports_counts_then_nothing_to_do(settings):
+    runner = CliRunner()
+    first = runner.invoke(cli, ["ingest", "--quiet"], env=env(settings))
+    assert first.exit_code == 0, first.output
+    assert "3 added" in first.output
+    second = runner.invoke(cli, ["ingest", "--quiet"], env=env(settings))
+    assert "0 added, 0 updated, 3 unchanged" in second.output and "0 chunks embedded" in second.output
+
+
+def test_malformed_document_gives_one_clear_line_and_exit_1(settings):
+    (settings.knowledge_dir / "en" / "bad.md").write_bytes(b"\x00\x01\x02")
+    result = CliRunner().invoke(cli, ["ingest", "--quiet"], env=env(settings))
+    assert result.exit_code == 1
+    assert "bad.md" in result.output and "binary" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_setting_is_reported_without_traceback(settings):
+    result = CliRunner().invoke(cli, ["models", "list"], env=env(settings) | {"COMPANION_TOP_K": "lots"})
+    assert result.exit_code == 1 and "top_k" in result.output and "Traceback" not in result.output
+
+
+def test_missing_own_model_file_names_the_fix(settings, tmp_path):
+    result = CliRunner().invoke(
+        cli, ["ask", "hello"], env=env(settings) | {"COMPANION_MODEL_PATH": str(tmp_path / "none.gguf")}
+    )
+    assert result.exit_code == 1 and "does not exist" in result.output and "Traceback" not in result.output
