@@ -8,6 +8,15 @@ from companion.errors import SettingsError
 from companion.settings import load_settings
 
 
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """The test command sets COMPANION_CHAT_MODEL; these tests start from no variables."""
+    import os
+
+    for name in [n for n in os.environ if n.startswith("COMPANION_")]:
+        monkeypatch.delenv(name)
+
+
 def test_toml_file_then_environment_override(tmp_path, monkeypatch):
     config = tmp_path / "companion.toml"
     config.write_text('chroma_url = "http://10.0.0.5:8000"\ntop_k = 4\nopenai_base_url = "http://x/v1"\n')
