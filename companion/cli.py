@@ -26,10 +26,10 @@ class _Group(click.Group):
 
 
 @contextmanager
-def _byte_progress(desc: str, total: int):
+def _byte_progress(desc: str, total: int, leave: bool = True):
     from tqdm import tqdm
 
-    with tqdm(total=total, desc=desc, unit="B", unit_scale=True, file=sys.stderr) as bar:
+    with tqdm(total=total, desc=desc, unit="B", unit_scale=True, file=sys.stderr, leave=leave) as bar:
         yield bar.update
 
 
@@ -100,14 +100,18 @@ def _prepare(settings: Settings):
 
     if not settings.openai_base_url and settings.model_path is None:
         spec = CATALOGUE[settings.chat_model]
-        with _byte_progress(f"Checking {spec.name}", spec.size) as progress:
+        with _byte_progress(f"Checking {spec.name}", spec.size, leave=False) as progress:
             local_model_path(settings, progress)
     return build_companion(settings, progress=True)
 
 
 def _print_sources(answer, labels: dict[str, str]) -> None:
     cited = answer.cited
-    if cited:
+    if cited and answer.attributed:  # markers added after streaming: list, don't number
+        click.secho(f"{labels['related']}:", dim=True)
+        for p in cited:
+            click.secho(f"  - {p.title} ({p.language}/{p.path})", dim=True)
+    elif cited:
         click.secho(f"{labels['sources']}:", dim=True)
         for n, p in enumerate(answer.passages, start=1):
             if p in cited:

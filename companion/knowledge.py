@@ -285,7 +285,7 @@ class Knowledge:
             if key not in current:
                 self.store.delete(ids=ids)
                 report.removed.append(key)
-        for doc in tqdm(todo, desc="Embedding documents", unit="doc", disable=not show_progress):
+        for doc in tqdm(todo, desc="Embedding documents", unit="doc", disable=not (show_progress and todo)):
             chunks = chunk_document(doc)
             ids = [f"{doc.key}#{c.metadata['chunk']}" for c in chunks]
             # Add the new chunks before dropping stale ones, so a crash never empties a document.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
@@ -23,6 +23,7 @@ from companion.settings import Settings
 MAX_MESSAGE_CHARS = 4000
 HISTORY_TURNS = 3  # earlier exchanges sent back to the model, newest last
 _CITATION = re.compile(r"[\[【［](\d{1,2})[\]】］]")
+_OPEN_CITATION = re.compile(r"[\[【［]\d{0,2}$")  # a marker that may still be completed
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*[\"”’)）]*\s*")
 _END = re.compile(r"[.!?。！？\"”’)）\s]*$")
 # e5 passage-to-passage cosine; measured: restated advice 0.85-0.88, unrelated text 0.69-0.75.
@@ -107,18 +108,39 @@ class Answer:
     embeddings: Embeddings | None = None
     text: str = ""
     attributed: bool = False  # citations were added by attribute(), not written by the model
-    _parts: list[str] = field(default_factory=list)
+    raw: str = ""  # exactly what the model generated
 
     def tokens(self) -> Iterator[str]:
-        """Stream the reply; when it ends, `text` holds it, with citations attributed if none."""
+        """Stream the reply as it is generated, minus citations that point at no passage.
+
+        A citation marker can arrive split over several tokens ("[", "3", "]"), so an
+        unfinished marker at the end of the text is held back until it is complete.
+        When the stream ends, `text` holds the reply, with citations attributed if it has none.
+        """
+        limit = len(self.passages)
+        shown: list[str] = []
+        pending = ""
+        raw: list[str] = []
         for chunk in self.llm.stream(self.messages):
             piece = chunk.text
-            if piece:
-                self._parts.append(piece)
-                self.text = "".join(self._parts)
-                yield piece
-        self.text = drop_invalid_citations(self.text, len(self.passages))
-        if self.passages and self.embeddings and not cited_numbers(self.text, len(self.passages)):
+            if not piece:
+                continue
+            raw.append(piece)
+            pending += piece
+            held = _OPEN_CITATION.search(pending)
+            ready, pending = (pending[: held.start()], pending[held.start() :]) if held else (pending, "")
+            ready = drop_invalid_citations(ready, limit)
+            if ready:
+                shown.append(ready)
+                self.text = "".join(shown)
+                yield ready
+        tail = drop_invalid_citations(pending, limit)
+        if tail:
+            shown.append(tail)
+            yield tail
+        self.raw = "".join(raw)
+        self.text = "".join(shown)
+        if self.passages and self.embeddings and not cited_numbers(self.text, limit):
             self.text = attribute(self.text, self.passages, self.embeddings)
             self.attributed = True
 

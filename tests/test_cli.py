@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from companion.cli import cli
@@ -41,3 +42,22 @@ def test_missing_own_model_file_names_the_fix(settings, tmp_path):
         cli, ["ask", "hello"], env=env(settings) | {"COMPANION_MODEL_PATH": str(tmp_path / "none.gguf")}
     )
     assert result.exit_code == 1 and "does not exist" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_terminal_chat_streams_replies_in_each_language_with_sources(full_knowledge, real_settings):
+    from companion.llm import local_model_path
+
+    env = {
+        "COMPANION_DATA_DIR": str(full_knowledge.settings.data_dir),  # already indexed
+        "COMPANION_MODEL_PATH": str(local_model_path(real_settings)),
+        "COMPANION_MAX_TOKENS": "80",
+    }
+    talk = "I feel so stressed about exams\n我和爸妈天天吵架，好烦\n   \n/quit\n"
+    result = CliRunner().invoke(cli, ["chat"], input=talk, env=env)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Companion>" in out and "陪伴>" in out  # a reply header in each language
+    assert "Sources:" in out or "Related reading:" in out
+    assert "参考资料:" in out or "相关阅读:" in out
+    assert "type a message" in out  # the blank message was refused kindly, the chat went on

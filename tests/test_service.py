@@ -68,11 +68,11 @@ def test_nothing_relevant_uses_the_honest_no_context_prompt(full_knowledge):
 
 
 def test_model_citations_map_to_passages_and_invalid_ones_are_dropped(full_knowledge):
-    c = companion(full_knowledge, "Try a regular bedtime [1]. Also see [7].")
+    c = companion(full_knowledge, "Try a regular bedtime [1]. Also see [7]. And [")
     a = c.answer("how can I sleep better")
-    streamed = run(a)
-    assert "[7]" in streamed  # streamed as generated…
-    assert "[7]" not in a.text and "[1]" in a.text  # …but only real citations are kept
+    streamed = run(a)  # the fake model streams one character at a time: "[", "7", "]"
+    assert "[7]" in a.raw
+    assert streamed == a.text == "Try a regular bedtime [1]. Also see . And ["
     assert a.cited == [a.passages[0]] and not a.attributed
 
 
