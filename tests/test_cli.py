@@ -61,3 +61,16 @@ def test_terminal_chat_streams_replies_in_each_language_with_sources(full_knowle
     assert "Sources:" in out or "Related reading:" in out
     assert "参考资料:" in out or "相关阅读:" in out
     assert "type a message" in out  # the blank message was refused kindly, the chat went on
+
+
+def test_corrupt_model_file_is_refused_with_the_fix(settings):
+    from companion.models import CATALOGUE, model_file
+
+    spec = CATALOGUE["qwen2.5-coder-0.5b"]
+    path = model_file(spec, settings.models_dir)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"GGUF" + b"\0" * 1000)  # a truncated download, say
+    result = CliRunner().invoke(cli, ["models", "install", "--name", spec.name], env=env(settings))
+    assert result.exit_code == 1
+    assert "expected 491,400,064" in result.output and "companion models install" in result.output
+    assert "Traceback" not in result.output
