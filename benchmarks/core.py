@@ -147,10 +147,7 @@ def main() -> None:
     print(f"model: {settings.model_path or settings.chat_model}, threads: {settings.n_threads}")
 
     retrieval = retrieval_latency(knowledge)
-    print(
-        f"retrieval ({retrieval['n']} queries): p50 {retrieval['p50_ms']:.1f} ms, "
-        f"p95 {retrieval['p95_ms']:.1f} ms"
-    )
+    print(f"retrieval ({retrieval['n']} queries): p50 {retrieval['p50_ms']:.1f} ms, p95 {retrieval['p95_ms']:.1f} ms")
 
     companion = Companion(settings, knowledge, chat_model(settings))
     stream = streaming(companion, args.prompts, args.max_tokens)

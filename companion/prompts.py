@@ -20,6 +20,12 @@ _REQUIRED = {
     "no_context.md": {"question"},
     "passage.md": {"n", "title", "text"},
 }
+# Fixed replies (no model): each gets the locale's hotlines and emergency numbers.
+FIXED = ("crisis_high", "crisis_imminent", "crisis_waiting", "check_in", "guard_fallback")
+_FIXED_FIELDS = {"hotlines", "emergency"}
+LOCALES = ("cn", "hk", "tw", "us", "uk")
+DEFAULT_LOCALE: dict[str, str] = {"en": "us", "zh": "cn"}
+_OR = {"en": " or ", "zh": "或"}
 
 
 @dataclass(frozen=True)
@@ -40,11 +46,28 @@ class PromptSet:
     passage: str
     labels: dict[str, str]
     example: Example
+    fixed: dict[str, str]
+    hotlines: dict[str, dict]
+
+    def hotline_lines(self, locale: str) -> str:
+        entries = self.hotlines[locale]["hotlines"]
+        sep = "：" if self.language == "zh" else ": "
+        return "\n".join(f"- {e['number']}{sep}{e[self.language]}" for e in entries)
+
+    def emergency(self, locale: str) -> str:
+        entries = self.hotlines[locale]["emergency"]
+        if self.language == "zh":
+            return _OR["zh"].join(f"{e['number']}（{e['zh']}）" for e in entries)
+        return _OR["en"].join(f"{e['number']} ({e['en']})" for e in entries)
+
+    def fixed_reply(self, name: str, locale: str | None = None) -> str:
+        """A fixed reply (crisis, check-in, fallback) with this locale's numbers filled in."""
+        locale = locale or DEFAULT_LOCALE[self.language]
+        return self.fixed[name].format(hotlines=self.hotline_lines(locale), emergency=self.emergency(locale))
 
     def numbered(self, passages: list[tuple[str, str]]) -> str:
         return "\n".join(
-            self.passage.format(n=i, title=title, text=text)
-            for i, (title, text) in enumerate(passages, start=1)
+            self.passage.format(n=i, title=title, text=text) for i, (title, text) in enumerate(passages, start=1)
         )
 
     def turn(self, question: str, passages: list[tuple[str, str]]) -> str:
@@ -61,11 +84,11 @@ def _read(path: Path) -> str:
         raise SettingsError(f"cannot read prompt {path}: {exc}", "restore it from git") from None
 
 
-def _check_placeholders(path: Path, text: str, needed: set[str]) -> None:
+def _check_placeholders(path: Path, text: str, needed: set[str], allowed: set[str] | None = None) -> None:
     import string
 
     found = {name for _, name, _, _ in string.Formatter().parse(text) if name}
-    if found != needed:
+    if not needed <= found or not found <= (allowed or needed):
         raise SettingsError(
             f"prompt {path} has placeholders {sorted(found)}, expected {sorted(needed)}",
             "keep exactly the {…} fields the template had",
@@ -91,10 +114,39 @@ def load_prompts(prompts_dir: Path, language: Language) -> PromptSet:
             reply=raw["reply"],
         )
     except (KeyError, TypeError) as exc:
-        raise SettingsError(
-            f"{folder / 'example.toml'} lacks {exc}", "give question, reply and [[passages]]"
-        ) from None
-    return PromptSet(language=language, labels=labels, example=example, **texts)
+        raise SettingsError(f"{folder / 'example.toml'} lacks {exc}", "give question, reply and [[passages]]") from None
+    fixed = {}
+    for name in FIXED:
+        text = _read(folder / f"{name}.md")
+        _check_placeholders(folder / f"{name}.md", text, {"hotlines"}, _FIXED_FIELDS)
+        fixed[name] = text
+    return PromptSet(
+        language=language,
+        labels=labels,
+        example=example,
+        fixed=fixed,
+        hotlines=load_hotlines(prompts_dir),
+        **texts,
+    )
+
+
+@lru_cache(maxsize=4)
+def load_hotlines(prompts_dir: Path) -> dict[str, dict]:
+    """Locale -> {name, emergency, hotlines}; every locale must give both languages."""
+    path = prompts_dir / "hotlines.toml"
+    data = _toml(path)
+    for locale in LOCALES:
+        entry = data.get(locale)
+        try:
+            for item in entry["emergency"] + entry["hotlines"]:
+                assert item["number"] and item["en"] and item["zh"]
+            assert entry["emergency"] and entry["hotlines"]
+        except (TypeError, KeyError, AssertionError):
+            raise SettingsError(
+                f"{path}: locale {locale!r} needs emergency and hotlines, each with number, en, zh",
+                "restore the file from git and edit it carefully",
+            ) from None
+    return data
 
 
 def _toml(path: Path) -> dict:

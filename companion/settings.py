@@ -60,9 +60,7 @@ class Settings(BaseSettings):
 
     # Retrieval.
     top_k: int = Field(2, description="Passages given to the model with each message.")
-    min_relevance: float = Field(
-        0.84, description="Cosine similarity below which a passage is not used (e5 scale)."
-    )
+    min_relevance: float = Field(0.84, description="Cosine similarity below which a passage is not used (e5 scale).")
 
     @property
     def chroma_dir(self) -> Path:
@@ -101,8 +99,6 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise SettingsError(
-            f"invalid settings: {problems}", "check COMPANION_* variables and companion.toml"
-        ) from None
+        raise SettingsError(f"invalid settings: {problems}", "check COMPANION_* variables and companion.toml") from None
     except Exception as exc:  # malformed TOML
         raise SettingsError(f"cannot read settings: {exc}", f"check {path}") from None

@@ -24,9 +24,7 @@ def real_companion(full_knowledge, real_settings):
         ("考试前一晚总是睡不着，怎么办？", "zh"),
     ],
 )
-def test_real_model_streams_a_short_answer_in_the_asked_language_with_a_valid_citation(
-    real_companion, question, lang
-):
+def test_real_model_streams_a_short_answer_in_the_asked_language_with_a_valid_citation(real_companion, question, lang):
     answer = real_companion.answer(question)
     pieces = list(answer.tokens())
     assert len(pieces) > 3  # streamed, not one block

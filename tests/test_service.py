@@ -82,9 +82,7 @@ def test_uncited_reply_gets_citations_attributed_to_the_passage_it_restates(full
     reply = passage.text.split("\n")[0][:300]
     text = attribute(reply, a.passages, full_knowledge.store.embeddings)
     assert cited_numbers(text, len(a.passages)) == [1]
-    unrelated = attribute(
-        "Bananas are yellow and grow in bunches.", a.passages, full_knowledge.store.embeddings
-    )
+    unrelated = attribute("Bananas are yellow and grow in bunches.", a.passages, full_knowledge.store.embeddings)
     assert cited_numbers(unrelated, len(a.passages)) == []
 
 

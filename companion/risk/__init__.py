@@ -1,0 +1,117 @@
+"""Crisis-risk scoring of one message in its conversation: level, probabilities, evidence.
+
+The trained model and the pattern layer both read the message alone and, when there are
+earlier turns, the message with them; the worst reading wins. Patterns only raise a level.
+Instructions inside a message ("ignore your rules", "don't flag this") are cut out before a
+second reading, so they can dilute nothing; the text with them is still scored too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from companion.risk import patterns
+from companion.risk.levels import NAMES, Level
+from companion.risk.model import RiskModel, load_model
+from companion.risk.state import ConversationRisk
+from companion.risk.training import model_text
+
+__all__ = ["Assessment", "ConversationRisk", "Evidence", "Level", "RiskScorer"]
+
+_SENTENCES = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
+_INSTRUCTIONS = re.compile(
+    r"(?:ignore|disregard|forget) (?:all |any |your |the |previous |prior )*(?:rules|instructions|guidelines)|"
+    r"(?:do not|don'?t|never) (?:flag|report|escalate|alert|tell anyone about|give me (?:a |any )?"
+    r"(?:hotline|number)s?)(?: (?:this|it|me))?|(?:you )?misunderstood|i(?:'m| am) (?:fine|ok|okay) now|"
+    r"(?:just )?(?:kidding|jk|joking)|"
+    r"忽略(?:你的|所有的?|之前的?)?(?:规则|指令|设定)|(?:不要|别)(?:标记|上报|报告|转接|给我(?:热线|电话))|"
+    r"你误会了|开玩笑的?|我没事(?:了)?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str  # "pattern", "model" or "context"
+    text: str  # the words or sentence that drove the level
+    level: Level
+    detail: str = ""  # a rule id, or P(needs a human)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    level: Level  # this message's level, read in its context
+    own_level: Level  # this message read alone (drives the rising-risk rule)
+    probabilities: dict[str, float]
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def needs_human(self) -> float:
+        return self.probabilities["high"] + self.probabilities["imminent"]
+
+
+class RiskScorer:
+    """Scores messages with the trained model and the pattern layer."""
+
+    def __init__(self, model: RiskModel | None = None) -> None:
+        self.model = model or load_model()
+
+    def assess(self, text: str, context: Sequence[str] = ()) -> Assessment:
+        readings = [text]
+        stripped = _INSTRUCTIONS.sub(" ", text).strip()
+        if stripped != text.strip() and stripped:
+            readings.append(stripped)
+        own = len(readings)
+        if context:
+            readings.append(model_text(text, context))
+        proba = self.model.proba(readings)
+        levels = self.model.levels(proba)
+        worst = max(range(len(readings)), key=lambda i: (levels[i], proba[i][3] + proba[i][4]))
+        own_worst = max(range(own), key=lambda i: (levels[i], proba[i][3] + proba[i][4]))
+
+        evidence: list[Evidence] = []
+        level, own_level = levels[worst], levels[own_worst]
+        for hit in self._pattern_hits(text, context):
+            evidence.append(Evidence("pattern", hit.text, hit.level, hit.rule))
+            level = max(level, hit.level)
+            if hit.start >= 0:
+                own_level = max(own_level, hit.level)
+        if levels[worst] >= Level.MODERATE:
+            evidence += self._model_evidence(text, levels[worst], float(proba[worst][3] + proba[worst][4]))
+            if worst >= own and levels[worst] > levels[own_worst]:
+                evidence.append(Evidence("context", list(context)[-1], levels[worst], "read with earlier turns"))
+        probabilities = {name: float(p) for name, p in zip(NAMES, proba[worst], strict=True)}
+        return Assessment(Level(level), Level(own_level), probabilities, tuple(evidence))
+
+    def _pattern_hits(self, text: str, context: Sequence[str]) -> list[patterns.PatternHit]:
+        """Hits in the message, and hits that span from the last turn into it ("…kill myself" + "tonight")."""
+        hits = patterns.match(text)
+        if context:
+            joined = model_text(text, context)
+            offset = len(joined) - len(text)
+            seen = {h.rule for h in hits}
+            for hit in patterns.match(joined):
+                if hit.end > offset and hit.rule not in seen:
+                    # spans the boundary: the message alone did not say it (start < 0 marks that)
+                    hits.append(
+                        patterns.PatternHit(hit.rule, hit.level, hit.text, hit.start - offset, hit.end - offset)
+                    )
+        return hits
+
+    def _model_evidence(self, text: str, level: Level, p_human: float) -> list[Evidence]:
+        sentences = [s.strip() for s in _SENTENCES.findall(text) if len(s.strip()) > 2]
+        if len(sentences) <= 1:
+            return [Evidence("model", text.strip()[:300], level, f"P(needs human)={p_human:.2f}")]
+        sentences = sentences[:8]
+        proba = self.model.proba(sentences)
+        score = proba[:, Level.MODERATE :].sum(axis=1)
+        top = np.argsort(-score)[:2]
+        return [
+            Evidence("model", sentences[i][:300], level, f"P(moderate or worse)={score[i]:.2f}")
+            for i in sorted(top)
+            if score[i] >= 0.3 or i == top[0]
+        ]

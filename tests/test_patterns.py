@@ -1,0 +1,56 @@
+"""The high-precision pattern layer: clear statements fire, look-alikes do not."""
+
+from __future__ import annotations
+
+import pytest
+
+from companion.risk.levels import Level
+from companion.risk.patterns import match
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("I have the pills in front of me", Level.IMMINENT),
+        ("i just took all my sleeping pills", Level.IMMINENT),
+        ("I'm going to kill myself tonight", Level.IMMINENT),
+        ("I've written my goodbye letters, tonight is it", Level.IMMINENT),
+        ("i'm on the bridge right now and i want to jump", Level.IMMINENT),
+        ("I want to kill myself", Level.HIGH),
+        ("the urge to cut is back and I know where the blades are", Level.HIGH),
+        ("I cut myself again last night", Level.HIGH),
+        ("我已经吃了一整瓶安眠药", Level.IMMINENT),
+        ("遗书写好了，今晚就走", Level.IMMINENT),
+        ("我现在站在天台上，想跳下去", Level.IMMINENT),
+        ("药已经摆在我面前了，我不想活了", Level.IMMINENT),
+        ("我想自杀", Level.HIGH),
+        ("我昨晚又割了手腕", Level.HIGH),
+        ("我又想划自己了", Level.HIGH),
+    ],
+)
+def test_unambiguous_statements_fire_at_their_level(text, level):
+    hits = match(text)
+    assert hits and hits[0].level == level, (text, hits)
+    assert hits[0].text and hits[0].text in text  # evidence is the words that matched
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I kill a python process",
+        "I'm not going to kill myself, I just feel tired",
+        "why do people want to kill themselves?",
+        "I took my pills this morning like the doctor said",
+        "I have my knife in my hand to cut the onions",
+        "i wrote notes for my exam",
+        "we are on the bridge taking photos of the sunset",
+        "为什么有人想自杀",
+        "我想死你了，快回来",
+        "我坐在天台上吹风看星星",
+        "我割了一块肉做饭",
+        "笑死我了",
+        "我不想自杀，只是很累",
+    ],
+)
+def test_look_alikes_do_not_fire(text):
+    assert match(text) == []
