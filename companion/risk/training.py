@@ -36,8 +36,19 @@ LEARNING_RATE = 2e-3
 WEIGHT_DECAY = 1e-2
 EPOCHS = 400
 PATIENCE = 40  # epochs without validation improvement before stopping
-TARGET_RECALL = 0.95  # the threshold is the highest that keeps this recall on validation
+# Two thresholds on P(high)+P(imminent), both chosen on validation, in every language:
+# - escalate (to high: fixed reply, human queue): the lowest that keeps false alarms on
+#   ordinary messages (`none`) at or below MAX_NONE_ALARMS, so jokes and slang with risky
+#   words are not sent to the queue;
+# - ask (at least moderate: a direct safety question, hotlines, a counsellor offered): the
+#   highest that keeps recall of high+imminent at or above TARGET_RECALL, so that a message
+#   the model is unsure about is never just answered.
+MAX_NONE_ALARMS = 0.02
+TARGET_RECALL = 0.90
 CONTEXT_TURNS = 2  # earlier user messages read with a follow-up
+# Chat-style examples written for this project count this many times a forum post: they are
+# the kind of message the companion sees, and the only source of benign risky words.
+WRITTEN_WEIGHT = 4.0
 WRITTEN = Path(__file__).parent / "data"
 # -------------------------------------------------------------------------------------------
 
@@ -85,8 +96,8 @@ def read_examples(path: Path) -> list[Example]:
     return out
 
 
-def load_examples(shared_dir: Path, extra: Iterable[Path] = ()) -> list[Example]:
-    files = sorted(shared_dir.glob("*.jsonl")) + sorted(WRITTEN.glob("*.jsonl")) + list(extra)
+def load_examples(shared_dir: Path, extra: Iterable[Path] = (), written: Path = WRITTEN) -> list[Example]:
+    files = sorted(shared_dir.glob("*.jsonl")) + sorted(written.glob("*.jsonl")) + list(extra)
     examples: dict[tuple[str, str], Example] = {}
     for path in files:
         for ex in read_examples(path):
@@ -114,8 +125,8 @@ def embed(name: str, texts: list[str], cache: Path, progress: bool = True) -> np
     return np.stack([stored[k] for k in keys]).astype(np.float32)
 
 
-def train_head(x_tr, y_tr, x_va, y_va, seed: int = SEED):
-    """A two-layer MLP with class-weighted cross-entropy; returns numpy weights."""
+def train_head(x_tr, y_tr, x_va, y_va, w_tr=None, w_va=None, seed: int = SEED):
+    """A two-layer MLP with class- and example-weighted cross-entropy; returns numpy weights."""
     import torch
 
     torch.manual_seed(seed)
@@ -132,9 +143,16 @@ def train_head(x_tr, y_tr, x_va, y_va, seed: int = SEED):
         torch.nn.Linear(HIDDEN, len(Level)),
     )
     optimiser = torch.optim.AdamW(head.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    per_example = torch.nn.CrossEntropyLoss(weight=weights, reduction="none")
     xt, yt = torch.tensor(x_tr), torch.tensor(y_tr)
     xv, yv = torch.tensor(x_va), torch.tensor(y_va)
+    wt = torch.tensor(np.ones(len(y_tr), np.float32) if w_tr is None else w_tr.astype(np.float32))
+    wv = torch.tensor(np.ones(len(y_va), np.float32) if w_va is None else w_va.astype(np.float32))
+
+    def loss_fn(logits, y, w=None):
+        w = wt if w is None else w
+        return (per_example(logits, y) * w).sum() / w.sum()
+
     best, best_state, stale = float("inf"), None, 0
     for _ in range(EPOCHS):
         head.train()
@@ -144,7 +162,7 @@ def train_head(x_tr, y_tr, x_va, y_va, seed: int = SEED):
         optimiser.step()
         head.eval()
         with torch.no_grad():
-            val = loss_fn(head(xv), yv).item()
+            val = loss_fn(head(xv), yv, wv).item()
         if val < best - 1e-4:
             best, stale = val, 0
             best_state = {k: v.detach().clone() for k, v in head.state_dict().items()}
@@ -174,18 +192,35 @@ def needs_human(y: np.ndarray) -> np.ndarray:
     return y >= Level.HIGH
 
 
-def choose_threshold(p_human: np.ndarray, y: np.ndarray, langs: np.ndarray) -> float:
-    """The highest threshold whose validation recall of high+imminent meets the target in
-    every language (higher threshold, fewer false alarms)."""
-    for t in np.round(np.arange(0.95, 0.02, -0.01), 2):
-        ok = all(
-            (p_human[m & needs_human(y)] >= t).mean() >= TARGET_RECALL
-            for lang in np.unique(langs)
-            if (m := langs == lang).any() and needs_human(y[m]).any()
-        )
-        if ok:
-            return float(t)
-    return 0.02
+def choose_thresholds(p_human: np.ndarray, y: np.ndarray, langs: np.ndarray) -> tuple[float, float]:
+    """(escalate, ask) thresholds from validation; see the knobs at the top."""
+    grid = np.round(np.arange(0.02, 0.96, 0.01), 2)
+    by_lang = [langs == lang for lang in np.unique(langs)]
+    escalate = next(
+        (
+            float(t)
+            for t in grid
+            if all(
+                (p_human[m & (y == Level.NONE)] >= t).mean() <= MAX_NONE_ALARMS
+                for m in by_lang
+                if (m & (y == Level.NONE)).any()
+            )
+        ),
+        0.95,
+    )
+    ask = next(
+        (
+            float(t)
+            for t in grid[::-1]
+            if all(
+                (p_human[m & needs_human(y)] >= t).mean() >= TARGET_RECALL
+                for m in by_lang
+                if (m & needs_human(y)).any()
+            )
+        ),
+        0.02,
+    )
+    return escalate, min(ask, escalate)
 
 
 def metrics(y: np.ndarray, pred: np.ndarray, p_human: np.ndarray) -> dict:
@@ -198,7 +233,10 @@ def metrics(y: np.ndarray, pred: np.ndarray, p_human: np.ndarray) -> dict:
     return {
         "n": int(len(y)),
         "recall_needs_human": float(flagged[human].mean()) if human.any() else None,
+        "recall_asked_or_queued": float((pred[human] >= Level.MODERATE).mean()) if human.any() else None,
+        "asked_none_low": float((pred[safe] >= Level.MODERATE).mean()) if safe.any() else None,
         "false_alarm_none_low": float(flagged[safe].mean()) if safe.any() else None,
+        "false_alarm_none": float(flagged[y == Level.NONE].mean()) if (y == Level.NONE).any() else None,
         "macro_f1": float(f1_score(y, pred, labels=present, average="macro", zero_division=0)),
         "labels": [NAMES[i] for i in present],
         "confusion": confusion_matrix(y, pred, labels=list(range(len(Level)))).tolist(),
@@ -213,11 +251,11 @@ class Candidate:
 
     @property
     def score(self) -> float:
-        """Validation score used to pick a backbone: recall first, then fewer false alarms."""
+        """Validation score used to pick a backbone: recall at high first, then fewer false alarms."""
+        worst = {k: min(v[k] or 0 for v in self.val.values()) for k in ("recall_needs_human", "recall_asked_or_queued")}
         worst_fa = max(v["false_alarm_none_low"] or 0 for v in self.val.values())
-        worst_recall = min(v["recall_needs_human"] or 1 for v in self.val.values())
         macro = np.mean([v["macro_f1"] for v in self.val.values()])
-        return worst_recall - worst_fa + 0.25 * macro
+        return worst["recall_needs_human"] + 0.5 * worst["recall_asked_or_queued"] - worst_fa + 0.25 * macro
 
 
 def evaluate(model: RiskModel, x: np.ndarray, examples: list[Example]) -> dict:
@@ -236,9 +274,10 @@ def train(
     candidates: Iterable[str] = CANDIDATES,
     extra: Iterable[Path] = (),
     progress: bool = True,
+    written: Path = WRITTEN,
 ) -> dict:
     """Train every candidate, keep the best on validation, write it and its report."""
-    examples = load_examples(shared_dir, extra)
+    examples = load_examples(shared_dir, extra, written)
     parts = {name: [e for e in examples if e.split == name] for name in SPLIT}
     y = {name: np.array([e.risk for e in part]) for name, part in parts.items()}
     langs_val = np.array([e.lang for e in parts["val"]])
@@ -246,15 +285,22 @@ def train(
     best: Candidate | None = None
     for name in candidates:
         x = {k: embed(name, [e.model_text for e in part], cache, progress) for k, part in parts.items()}
-        w1, b1, w2, b2 = train_head(x["train"], y["train"], x["val"], y["val"])
-        model = RiskModel(backbone(name), w1, b1, w2, b2, temperature=1.0, threshold=0.5, card={})
+        w = {
+            k: np.array([WRITTEN_WEIGHT if e.source.startswith("written") else 1.0 for e in part])
+            for k, part in parts.items()
+        }
+        w1, b1, w2, b2 = train_head(x["train"], y["train"], x["val"], y["val"], w["train"], w["val"])
+        model = RiskModel(backbone(name), w1, b1, w2, b2, temperature=1.0, threshold=0.5, ask_threshold=0.5, card={})
         model.temperature = fit_temperature(model.logits(x["val"]), y["val"])
         proba_val = model.proba_from_embeddings(x["val"])
-        model.threshold = choose_threshold(proba_val[:, Level.HIGH] + proba_val[:, Level.IMMINENT], y["val"], langs_val)
+        model.threshold, model.ask_threshold = choose_thresholds(
+            proba_val[:, Level.HIGH] + proba_val[:, Level.IMMINENT], y["val"], langs_val
+        )
         cand = Candidate(model, evaluate(model, x["val"], parts["val"]), evaluate(model, x["test"], parts["test"]))
         report["candidates"][name] = {
             "temperature": model.temperature,
             "threshold": model.threshold,
+            "ask_threshold": model.ask_threshold,
             "val": cand.val,
             "test": cand.test,
             "score": cand.score,
@@ -269,12 +315,63 @@ def train(
         "trained_on": report["split"],
         "temperature": best.model.temperature,
         "threshold": best.model.threshold,
+        "ask_threshold": best.model.ask_threshold,
         "test": best.test,
         "compared": {k: v["score"] for k, v in report["candidates"].items()},
     }
     best.model.save(out)
     (out.parent / "training-report.json").write_text(json.dumps(report, indent=2) + "\n")
+    x_test = embed(best.model.backbone.name, [e.model_text for e in parts["test"]], cache, progress=False)
+    plot(best.model, x_test, parts["test"], out.parent / "risk-model-test.png")
     return report
+
+
+def plot(model: RiskModel, x: np.ndarray, examples: list[Example], path: Path) -> None:
+    """Confusion matrix per language and the recall / false-alarm curve over the threshold."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    proba = model.proba_from_embeddings(x)
+    y = np.array([e.risk for e in examples])
+    pred = np.array(model.levels(proba))
+    p_human = proba[:, Level.HIGH] + proba[:, Level.IMMINENT]
+    langs = sorted({e.lang for e in examples})
+    lang_of = np.array([e.lang for e in examples])
+    fig, axes = plt.subplots(1, len(langs) + 1, figsize=(5.2 * (len(langs) + 1), 4.6))
+    for ax, lang in zip(axes, langs, strict=False):
+        m = lang_of == lang
+        cm = metrics(y[m], pred[m], p_human[m])["confusion"]
+        ax.imshow(np.log1p(cm), cmap="Blues")
+        for i in range(len(Level)):
+            for j in range(len(Level)):
+                ax.text(j, i, cm[i][j], ha="center", va="center", fontsize=9)
+        ax.set_xticks(range(len(Level)), NAMES, rotation=30)
+        ax.set_yticks(range(len(Level)), NAMES)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        ax.set_title(f"test split, {lang} (n={int(m.sum())})")
+    ax = axes[-1]
+    grid = np.linspace(0.01, 0.99, 99)
+    for lang in langs:
+        m = lang_of == lang
+        human, safe = needs_human(y[m]), y[m] <= Level.LOW
+        if human.any() and safe.any():
+            recall = [(p_human[m][human] >= t).mean() for t in grid]
+            false_alarm = [(p_human[m][safe] >= t).mean() for t in grid]
+            ax.plot(grid, recall, label=f"{lang} recall (high+imminent)")
+            ax.plot(grid, false_alarm, "--", label=f"{lang} false alarms (none+low)")
+    ax.axvline(model.threshold, color="grey", lw=1)
+    ax.axvline(model.ask_threshold, color="grey", lw=1, ls=":")
+    ax.axhline(TARGET_RECALL, color="green", lw=0.6)
+    ax.axhline(0.10, color="red", lw=0.6)
+    ax.set_xlabel("threshold on P(high)+P(imminent)")
+    ax.set_title(f"{model.backbone.name}: escalate at {model.threshold:.2f}, ask at {model.ask_threshold:.2f}")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 __all__ = ["ARTIFACT_DIR", "Example", "load_examples", "model_text", "train"]
