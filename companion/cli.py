@@ -72,7 +72,7 @@ def models_install(name: str | None, force: bool) -> None:
     from companion.models import CATALOGUE, ensure_model
 
     settings = _settings()
-    spec = CATALOGUE[name or settings.chat_model] if (name or settings.chat_model) in CATALOGUE else None
+    spec = CATALOGUE.get(name or settings.chat_model)
     if spec is None:
         raise CompanionError(f"unknown model {name!r}", f"choose one of {', '.join(CATALOGUE)}")
     with _byte_progress(f"Preparing {spec.name}", spec.size) as progress:
