@@ -282,5 +282,68 @@ def risk_score(messages: tuple[str, ...]) -> None:
         earlier.append(text)
 
 
+@cli.group("eval")
+def eval_() -> None:
+    """Run offline test sets; each writes a JSON result and a self-contained HTML report."""
+
+
+@eval_.command("risk")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--test-split", is_flag=True, help="Only rows the risk model's seeded split held out of training.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("eval-results/risk"))
+@click.option("--min-recall", type=float, help="Fail unless recall of high+imminent reaches this everywhere.")
+@click.option("--max-false-alarm", type=float, help="Fail if false alarms on none+low exceed this anywhere.")
+def eval_risk(
+    files: tuple[Path, ...], test_split: bool, out: Path, min_recall: float | None, max_false_alarm: float | None
+) -> None:
+    """Message-level risk: recall, false alarms, macro-F1, confusion, latency per file and language."""
+    import json
+
+    from companion.evaluation import evaluate_risk, html_report, plot_risk
+    from companion.risk import RiskScorer
+
+    result = evaluate_risk(RiskScorer(), list(files), test_split_only=test_split)
+    out.mkdir(parents=True, exist_ok=True)
+    sections, failures = [], []
+    for name, f in result["files"].items():
+        arrays = f.pop("_arrays")
+        image = out / f"{Path(name).stem}.png"
+        plot_risk({f"{name} {lang}": a for lang, a in arrays.items()}, image, name)
+        rows = []
+        for lang, m in f["per_language"].items():
+            rec, fa = m["recall_needs_human"], m["false_alarm_none_low"]
+            click.echo(
+                f"{name} [{lang}] n={m['n']}: recall(high+imminent) {_fmt(rec)}, asked-or-queued "
+                f"{_fmt(m['recall_asked_or_queued'])}, false alarms(none+low) {_fmt(fa)}, macro-F1 {m['macro_f1']:.3f}"
+            )
+            if min_recall is not None and rec is not None and rec < min_recall:
+                failures.append(f"{name} [{lang}] recall {rec:.3f} < {min_recall}")
+            if max_false_alarm is not None and fa is not None and fa > max_false_alarm:
+                failures.append(f"{name} [{lang}] false alarms {fa:.3f} > {max_false_alarm}")
+            rows.append(
+                f"<tr><td>{lang}</td><td>{m['n']}</td><td>{_fmt(rec)}</td><td>{_fmt(m['recall_asked_or_queued'])}</td>"
+                f"<td>{_fmt(fa)}</td><td>{m['macro_f1']:.3f}</td></tr>"
+            )
+        lat = f["latency_ms"]
+        click.echo(f"{name}: latency p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms")
+        table = (
+            "<table><tr><th>lang</th><th>n</th><th>recall high+imminent</th><th>asked or queued</th>"
+            "<th>false alarms none+low</th><th>macro-F1</th></tr>" + "".join(rows) + "</table>"
+            f"<p>latency p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms</p>"
+        )
+        sections.append((name, table, [image]))
+    (out / "result.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    (out / "report.html").write_text(html_report("Companion risk evaluation", sections), encoding="utf-8")
+    click.echo(f"report: {out / 'report.html'}")
+    if failures:
+        for line in failures:
+            click.secho(f"FAIL {line}", fg="red", err=True)
+        raise SystemExit(1)
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def main() -> None:
     cli()

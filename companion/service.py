@@ -24,7 +24,7 @@ from companion.knowledge import Knowledge, Passage
 from companion.language import Language, detect_language
 from companion.prompts import DEFAULT_LOCALE, PromptSet, load_prompts
 from companion.risk import Assessment, ConversationRisk, Level, RiskScorer
-from companion.risk.training import CONTEXT_TURNS
+from companion.risk.model import CONTEXT_TURNS
 from companion.settings import Settings
 from companion.triage import Action, Decision, decide
 

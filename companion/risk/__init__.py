@@ -16,9 +16,8 @@ import numpy as np
 
 from companion.risk import patterns
 from companion.risk.levels import NAMES, Level
-from companion.risk.model import RiskModel, load_model
+from companion.risk.model import RiskModel, load_model, model_text
 from companion.risk.state import ConversationRisk
-from companion.risk.training import model_text
 
 __all__ = ["Assessment", "ConversationRisk", "Evidence", "Level", "RiskScorer"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,14 @@ from companion.risk.levels import Level
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts"
 DEFAULT_ARTIFACT = ARTIFACT_DIR / "risk-model.npz"
+
+
+CONTEXT_TURNS = 2  # earlier user messages read with a follow-up
+
+
+def model_text(text: str, context: Iterable[str] = ()) -> str:
+    """What the model reads: the last few earlier user messages, then this one."""
+    return "\n".join([*list(context)[-CONTEXT_TURNS:], text])
 
 
 class RiskModelError(CompanionError):

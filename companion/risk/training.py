@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from companion.risk.levels import NAMES, Level
-from companion.risk.model import ARTIFACT_DIR, DEFAULT_ARTIFACT, RiskModel, backbone
+from companion.evaluation import needs_human, plot_risk, risk_metrics
+from companion.risk.levels import Level
+from companion.risk.model import DEFAULT_ARTIFACT, RiskModel, backbone, model_text
 
 # --- knobs -------------------------------------------------------------------------------
 SEED = 1337
@@ -45,7 +46,6 @@ PATIENCE = 40  # epochs without validation improvement before stopping
 #   the model is unsure about is never just answered.
 MAX_NONE_ALARMS = 0.02
 TARGET_RECALL = 0.90
-CONTEXT_TURNS = 2  # earlier user messages read with a follow-up
 # Chat-style examples written for this project count this many times a forum post: they are
 # the kind of message the companion sees, and the only source of benign risky words.
 WRITTEN_WEIGHT = 4.0
@@ -71,11 +71,6 @@ class Example:
         # Hash id and text: a public file may reuse an id for different texts.
         bucket = int(hashlib.sha256(f"{SEED}:{self.id}:{self.text}".encode()).hexdigest(), 16) % 100
         return "train" if bucket < SPLIT["train"] else "val" if bucket < 100 - SPLIT["test"] else "test"
-
-
-def model_text(text: str, context: Iterable[str] = ()) -> str:
-    """What the model reads: the last few earlier user messages, then this one."""
-    return "\n".join([*list(context)[-CONTEXT_TURNS:], text])
 
 
 def read_examples(path: Path) -> list[Example]:
@@ -188,10 +183,6 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return float(min(grid, key=nll))
 
 
-def needs_human(y: np.ndarray) -> np.ndarray:
-    return y >= Level.HIGH
-
-
 def choose_thresholds(p_human: np.ndarray, y: np.ndarray, langs: np.ndarray) -> tuple[float, float]:
     """(escalate, ask) thresholds from validation; see the knobs at the top."""
     grid = np.round(np.arange(0.02, 0.96, 0.01), 2)
@@ -223,26 +214,6 @@ def choose_thresholds(p_human: np.ndarray, y: np.ndarray, langs: np.ndarray) -> 
     return escalate, min(ask, escalate)
 
 
-def metrics(y: np.ndarray, pred: np.ndarray, p_human: np.ndarray) -> dict:
-    """Recall of needs-a-human, false alarms on none+low, macro-F1 over present levels."""
-    from sklearn.metrics import confusion_matrix, f1_score
-
-    human, flagged = needs_human(y), needs_human(pred)
-    safe = y <= Level.LOW
-    present = sorted(set(y.tolist()))
-    return {
-        "n": int(len(y)),
-        "recall_needs_human": float(flagged[human].mean()) if human.any() else None,
-        "recall_asked_or_queued": float((pred[human] >= Level.MODERATE).mean()) if human.any() else None,
-        "asked_none_low": float((pred[safe] >= Level.MODERATE).mean()) if safe.any() else None,
-        "false_alarm_none_low": float(flagged[safe].mean()) if safe.any() else None,
-        "false_alarm_none": float(flagged[y == Level.NONE].mean()) if (y == Level.NONE).any() else None,
-        "macro_f1": float(f1_score(y, pred, labels=present, average="macro", zero_division=0)),
-        "labels": [NAMES[i] for i in present],
-        "confusion": confusion_matrix(y, pred, labels=list(range(len(Level)))).tolist(),
-    }
-
-
 @dataclass
 class Candidate:
     model: RiskModel
@@ -262,9 +233,8 @@ def evaluate(model: RiskModel, x: np.ndarray, examples: list[Example]) -> dict:
     proba = model.proba_from_embeddings(x)
     y = np.array([e.risk for e in examples])
     pred = np.array(model.levels(proba))
-    p_human = proba[:, Level.HIGH] + proba[:, Level.IMMINENT]
     langs = np.array([e.lang for e in examples])
-    return {lang: metrics(y[langs == lang], pred[langs == lang], p_human[langs == lang]) for lang in sorted(set(langs))}
+    return {lang: risk_metrics(y[langs == lang], pred[langs == lang]) for lang in sorted(set(langs))}
 
 
 def train(
@@ -327,51 +297,15 @@ def train(
 
 
 def plot(model: RiskModel, x: np.ndarray, examples: list[Example], path: Path) -> None:
-    """Confusion matrix per language and the recall / false-alarm curve over the threshold."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """Confusion matrix per language and the recall / false-alarm curve, on the test split."""
     proba = model.proba_from_embeddings(x)
     y = np.array([e.risk for e in examples])
     pred = np.array(model.levels(proba))
     p_human = proba[:, Level.HIGH] + proba[:, Level.IMMINENT]
-    langs = sorted({e.lang for e in examples})
-    lang_of = np.array([e.lang for e in examples])
-    fig, axes = plt.subplots(1, len(langs) + 1, figsize=(5.2 * (len(langs) + 1), 4.6))
-    for ax, lang in zip(axes, langs, strict=False):
-        m = lang_of == lang
-        cm = metrics(y[m], pred[m], p_human[m])["confusion"]
-        ax.imshow(np.log1p(cm), cmap="Blues")
-        for i in range(len(Level)):
-            for j in range(len(Level)):
-                ax.text(j, i, cm[i][j], ha="center", va="center", fontsize=9)
-        ax.set_xticks(range(len(Level)), NAMES, rotation=30)
-        ax.set_yticks(range(len(Level)), NAMES)
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        ax.set_title(f"test split, {lang} (n={int(m.sum())})")
-    ax = axes[-1]
-    grid = np.linspace(0.01, 0.99, 99)
-    for lang in langs:
-        m = lang_of == lang
-        human, safe = needs_human(y[m]), y[m] <= Level.LOW
-        if human.any() and safe.any():
-            recall = [(p_human[m][human] >= t).mean() for t in grid]
-            false_alarm = [(p_human[m][safe] >= t).mean() for t in grid]
-            ax.plot(grid, recall, label=f"{lang} recall (high+imminent)")
-            ax.plot(grid, false_alarm, "--", label=f"{lang} false alarms (none+low)")
-    ax.axvline(model.threshold, color="grey", lw=1)
-    ax.axvline(model.ask_threshold, color="grey", lw=1, ls=":")
-    ax.axhline(TARGET_RECALL, color="green", lw=0.6)
-    ax.axhline(0.10, color="red", lw=0.6)
-    ax.set_xlabel("threshold on P(high)+P(imminent)")
-    ax.set_title(f"{model.backbone.name}: escalate at {model.threshold:.2f}, ask at {model.ask_threshold:.2f}")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-
-
-__all__ = ["ARTIFACT_DIR", "Example", "load_examples", "model_text", "train"]
+    langs = np.array([e.lang for e in examples])
+    groups = {
+        f"test split, {lang}": (y[langs == lang], pred[langs == lang], p_human[langs == lang])
+        for lang in sorted(set(langs))
+    }
+    title = f"{model.backbone.name}: escalate at {model.threshold:.2f}, ask at {model.ask_threshold:.2f}"
+    plot_risk(groups, path, title, (model.threshold, model.ask_threshold))
