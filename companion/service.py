@@ -185,6 +185,7 @@ class Conversation:
     user_messages: list[str] = field(default_factory=list)
     risk: ConversationRisk = field(default_factory=ConversationRisk)
     handed_off_at: Level | None = None  # the level at which it was last queued
+    checked_in: bool = False  # the direct safety question has been asked
     risk_messages: list[RiskMessage] = field(default_factory=list)
 
 
@@ -277,8 +278,11 @@ class Companion:
             conversation.history.append(Exchange(text, turn.fixed))
             return turn
         turn.answer = self.answer(text, conversation.history, language, locale)
-        if Action.CHECK_IN in decision:
+        # Ask directly when the conversation first reaches moderate and whenever a message
+        # itself is moderate; not after every ordinary message that follows.
+        if Action.CHECK_IN in decision and (assessment.level >= Level.MODERATE or not conversation.checked_in):
             turn.follow_up = prompts.fixed_reply("check_in", locale)
+            conversation.checked_in = True
         return turn
 
     def record(self, turn: Turn) -> None:

@@ -142,3 +142,14 @@ def test_handoff_file_is_durable_and_complete(full_knowledge, scorer, tmp_path):
     row = json.loads(path.read_text().splitlines()[0])
     assert row["level"] in ("high", "imminent") and row["language"] == "zh" and row["locale"] == "cn"
     assert row["risk_messages"][0]["text"] == "我想自杀"
+
+
+def test_the_safety_question_is_not_repeated_after_every_ordinary_message(full_knowledge, scorer):
+    c = companion(full_knowledge, scorer, llm=FakeListChatModel(responses=["Okay. [1]"] * 3))
+    conv = Conversation()
+    first = c.handle_message(conv, "sometimes I wish I could just disappear and not wake up")
+    "".join(first.answer.tokens())
+    assert first.follow_up
+    later = c.handle_message(conv, "what's a good book to read this summer?")
+    assert later.level == Level.MODERATE  # the conversation keeps its level…
+    assert later.follow_up is None  # …but is not asked the same question again
