@@ -53,7 +53,7 @@ def test_terminal_chat_streams_replies_in_each_language_with_sources(full_knowle
         "COMPANION_MODEL_PATH": str(local_model_path(real_settings)),
         "COMPANION_MAX_TOKENS": "80",
     }
-    talk = "I feel so stressed about exams\n我和爸妈天天吵架，好烦\n   \n/quit\n"
+    talk = "I feel so stressed about exams\n我和爸妈天天吵架，好烦\n   \nI want to kill myself\n/quit\n"
     result = CliRunner().invoke(cli, ["chat"], input=talk, env=env)
     assert result.exit_code == 0, result.output
     out = result.output
@@ -61,6 +61,9 @@ def test_terminal_chat_streams_replies_in_each_language_with_sources(full_knowle
     assert "Sources:" in out or "Related reading:" in out
     assert "参考资料:" in out or "相关阅读:" in out
     assert "type a message" in out  # the blank message was refused kindly, the chat went on
+    # the last message gets the fixed crisis reply and the note that a person is coming
+    assert "988" in out and "a counsellor has been asked to join this chat" in out
+    assert "(A counsellor has been asked to join this conversation.)" in out
 
 
 def test_corrupt_model_file_is_refused_with_the_fix(settings):
