@@ -113,8 +113,8 @@ def streaming(companion: Companion, prompts: int, max_tokens: int) -> dict:
         list(raw_stream(server, companion.answer(FLUSH, language=language).messages, 1))
 
     for question in QUESTIONS[:prompts]:
-        messages = companion.answer(question).messages
-        language = companion.answer(question).language
+        prepared = companion.answer(question)  # builds the prompt only; nothing is generated
+        messages, language = prepared.messages, prepared.language
         for path in ("raw", "companion"):
             flush(language)
             if path == "raw":

@@ -69,8 +69,9 @@ class RiskScorer:
             readings.append(model_text(text, context))
         proba = self.model.proba(readings)
         levels = self.model.levels(proba)
-        worst = max(range(len(readings)), key=lambda i: (levels[i], proba[i][3] + proba[i][4]))
-        own_worst = max(range(own), key=lambda i: (levels[i], proba[i][3] + proba[i][4]))
+        human = proba[:, Level.HIGH :].sum(axis=1)  # P(high) + P(imminent) per reading
+        worst = max(range(len(readings)), key=lambda i: (levels[i], human[i]))
+        own_worst = max(range(own), key=lambda i: (levels[i], human[i]))
 
         evidence: list[Evidence] = []
         level, own_level = levels[worst], levels[own_worst]
@@ -80,7 +81,7 @@ class RiskScorer:
             if hit.start >= 0:
                 own_level = max(own_level, hit.level)
         if levels[worst] >= Level.MODERATE:
-            evidence += self._model_evidence(text, levels[worst], float(proba[worst][3] + proba[worst][4]))
+            evidence += self._model_evidence(text, levels[worst], float(human[worst]))
             if worst >= own and levels[worst] > levels[own_worst]:
                 evidence.append(Evidence("context", list(context)[-1], levels[worst], "read with earlier turns"))
         probabilities = {name: float(p) for name, p in zip(NAMES, proba[worst], strict=True)}
