@@ -1,8 +1,9 @@
 """Handing a conversation to a person: the one interface the human queue implements.
 
 The triage path calls `request()` before any reply is generated, so it must be quick and
-must not depend on the language model. Until the queue exists, `JsonlHandoff` appends each
-request durably (fsync) to a file in the data directory.
+must not depend on the language model. `companion.queue.HotlineQueue` is the real one (on
+SQLite or PostgreSQL); `JsonlHandoff` appends each request durably to a file, for tools that
+run without a database, and `MemoryHandoff` keeps them in memory for tests.
 """
 
 from __future__ import annotations

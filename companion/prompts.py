@@ -22,6 +22,8 @@ _REQUIRED = {
 }
 # Fixed replies (no model): each gets the locale's hotlines and emergency numbers.
 FIXED = ("crisis_high", "crisis_imminent", "crisis_waiting", "check_in", "guard_fallback")
+# Notices about the human queue (a person is coming, has joined, has left); numbers optional.
+NOTICES = ("person_coming", "counsellor_joined", "counsellor_left")
 _FIXED_FIELDS = {"hotlines", "emergency"}
 LOCALES = ("cn", "hk", "tw", "us", "uk")
 DEFAULT_LOCALE: dict[str, str] = {"en": "us", "zh": "cn"}
@@ -119,6 +121,10 @@ def load_prompts(prompts_dir: Path, language: Language) -> PromptSet:
     for name in FIXED:
         text = _read(folder / f"{name}.md")
         _check_placeholders(folder / f"{name}.md", text, {"hotlines"}, _FIXED_FIELDS)
+        fixed[name] = text
+    for name in NOTICES:
+        text = _read(folder / f"{name}.md")
+        _check_placeholders(folder / f"{name}.md", text, set(), _FIXED_FIELDS)
         fixed[name] = text
     return PromptSet(
         language=language,

@@ -19,13 +19,15 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from companion.errors import CompanionError
 from companion.guard import GuardResult, check_reply
-from companion.handoff import Handoff, HandoffRequest, JsonlHandoff, MemoryHandoff, RiskMessage
+from companion.handoff import Handoff, HandoffRequest, MemoryHandoff, RiskMessage
 from companion.knowledge import Knowledge, Passage
 from companion.language import Language, detect_language
 from companion.prompts import DEFAULT_LOCALE, PromptSet, load_prompts
+from companion.queue import HotlineQueue
 from companion.risk import Assessment, ConversationRisk, Level, RiskScorer
 from companion.risk.model import CONTEXT_TURNS
 from companion.settings import Settings
+from companion.transcripts import Transcripts
 from companion.triage import Action, Decision, decide
 
 MAX_MESSAGE_CHARS = 4000
@@ -187,6 +189,8 @@ class Conversation:
     handed_off_at: Level | None = None  # the level at which it was last queued
     checked_in: bool = False  # the direct safety question has been asked
     risk_messages: list[RiskMessage] = field(default_factory=list)
+    mode: str = "bot"  # bot | waiting (queued for a person) | counsellor (a person has joined)
+    last_message_id: int = 0  # the newest stored message when this was loaded
 
 
 @dataclass
@@ -200,6 +204,8 @@ class Turn:
     answer: Answer | None = None  # a generated answer to stream, when the policy allows one
     fixed: str | None = None  # a fixed reply (crisis) instead of a generated one
     follow_up: str | None = None  # shown after the answer (the moderate check-in)
+    message_id: int | None = None  # the stored user message
+    with_counsellor: bool = False  # a person has joined: the companion stays silent
 
     @property
     def level(self) -> Level:
@@ -214,7 +220,11 @@ class Turn:
 
 
 class Companion:
-    """Answers a young person's message from the knowledge base, in their language."""
+    """Answers a young person's message from the knowledge base, in their language.
+
+    With `transcripts` (the store) every message and reading is kept and each conversation is
+    reloaded before its next message, so any app process can carry on any conversation.
+    """
 
     def __init__(
         self,
@@ -223,22 +233,45 @@ class Companion:
         llm: BaseChatModel,
         scorer: RiskScorer | None = None,
         handoff: Handoff | None = None,
+        transcripts: Transcripts | None = None,
     ) -> None:
         self.settings = settings
         self.knowledge = knowledge
         self.llm = llm
         self.scorer = scorer
         self.handoff = handoff or MemoryHandoff()
+        self.transcripts = transcripts
+        self.queue = handoff if isinstance(handoff, HotlineQueue) else None  # the console's API
+        self.store = transcripts.store if transcripts is not None else None
 
     def prompts(self, language: Language) -> PromptSet:
         return load_prompts(self.settings.prompts_dir, language)
 
+    def start_conversation(self, language: Language | None = None, locale: str | None = None) -> Conversation:
+        conversation = Conversation(language=language, locale=locale)
+        if self.transcripts is not None:
+            self.transcripts.create(conversation)
+        return conversation
+
+    def load_conversation(self, conversation_id: str) -> Conversation:
+        if self.transcripts is None:
+            raise CompanionError("this Companion keeps no transcripts", "build it with build_companion()")
+        return self.transcripts.load(conversation_id)
+
     def handle_message(self, conversation: Conversation, text: str, person_requested: bool = False) -> Turn:
-        """The triage path for one user message. Queues before any model call when needed."""
+        """The triage path for one user message: stored, scored, decided, queued, answered.
+
+        The message is committed before it is scored; a conversation that needs a person is
+        queued before any model call; once a counsellor has joined, the companion is silent.
+        """
         if self.scorer is None:
             raise CompanionError("this Companion has no risk scorer", "build it with build_companion()")
         text = check_message(text)
         language = conversation.language or detect_language(text)
+        message_id = None
+        if self.transcripts is not None:
+            self.transcripts.refresh(conversation)
+            message_id = self.transcripts.add_user_message(conversation, text, language)
         assessment = self.scorer.assess(text, conversation.user_messages[-CONTEXT_TURNS:])
         conversation.user_messages.append(text)
         level = conversation.risk.update(assessment.level, assessment.own_level)
@@ -248,23 +281,17 @@ class Companion:
             )
         decision = decide(level, person_requested)
         locale = conversation.locale or DEFAULT_LOCALE[language]
+        first_handoff = False
         if decision.handoff and (conversation.handed_off_at is None or level > conversation.handed_off_at):
-            self.handoff.request(
-                HandoffRequest(
-                    conversation_id=conversation.id,
-                    level=level,
-                    language=language,
-                    locale=locale,
-                    reason="risk" if level.needs_human else "requested",
-                    risk_messages=list(conversation.risk_messages),
-                    timeline=[lv.label for lv in conversation.risk.messages],
-                )
-            )
+            self._request_person(conversation, level, language, locale)
             first_handoff = conversation.handed_off_at is None
             conversation.handed_off_at = level
-        else:
-            first_handoff = False
-        turn = Turn(conversation, language, assessment, decision)
+        if self.transcripts is not None:
+            self.transcripts.add_reading(conversation, message_id, assessment)
+        turn = Turn(conversation, language, assessment, decision, message_id=message_id)
+        if conversation.mode == "counsellor":
+            turn.with_counsellor = True  # the person who joined answers; the companion stays silent
+            return turn
         prompts = self.prompts(language)
         if not decision.generate:
             name = (
@@ -275,20 +302,58 @@ class Companion:
                 else "crisis_waiting"
             )
             turn.fixed = prompts.fixed_reply(name, locale)
-            conversation.history.append(Exchange(text, turn.fixed))
+            self._keep_reply(conversation, text, turn.fixed)
             return turn
         turn.answer = self.answer(text, conversation.history, language, locale)
+        follow_ups = []
         # Ask directly when the conversation first reaches moderate and whenever a message
         # itself is moderate; not after every ordinary message that follows.
         if Action.CHECK_IN in decision and (assessment.level >= Level.MODERATE or not conversation.checked_in):
-            turn.follow_up = prompts.fixed_reply("check_in", locale)
+            follow_ups.append(prompts.fixed_reply("check_in", locale))
             conversation.checked_in = True
+        if first_handoff:
+            follow_ups.append(prompts.fixed_reply("person_coming", locale))
+        turn.follow_up = "\n\n".join(follow_ups) or None
         return turn
 
+    def request_person(self, conversation: Conversation, language: Language | None = None) -> None:
+        """The youth asked for a person (a button): queue now, at whatever level."""
+        if self.transcripts is not None:
+            self.transcripts.refresh(conversation)
+        language = conversation.language or language or "en"
+        locale = conversation.locale or DEFAULT_LOCALE[language]
+        level = conversation.risk.level
+        if conversation.handed_off_at is None or level > conversation.handed_off_at:
+            self._request_person(conversation, level, language, locale)
+            conversation.handed_off_at = level
+
+    def _request_person(self, conversation: Conversation, level: Level, language: Language, locale: str) -> None:
+        self.handoff.request(
+            HandoffRequest(
+                conversation_id=conversation.id,
+                level=level,
+                language=language,
+                locale=locale,
+                reason="risk" if level.needs_human else "requested",
+                risk_messages=list(conversation.risk_messages),
+                timeline=[lv.label for lv in conversation.risk.messages],
+            )
+        )
+        if conversation.mode == "bot":
+            conversation.mode = "waiting"
+
+    def _keep_reply(self, conversation: Conversation, question: str, reply: str, guard: dict | None = None) -> None:
+        conversation.history.append(Exchange(question, reply))
+        if self.transcripts is not None:
+            self.transcripts.add_reply(conversation, reply, guard=guard)
+
     def record(self, turn: Turn) -> None:
-        """Keep the reply in the conversation's history once it has been shown."""
+        """Keep the generated reply once it has been shown (with the guard's event, if it tripped)."""
         if turn.answer is not None:
-            turn.conversation.history.append(Exchange(turn.answer.question, turn.reply))
+            guard = None
+            if turn.answer.replaced:
+                guard = {"replaced": True, "reasons": list(turn.answer.guard.reasons), "raw": turn.answer.raw[:2000]}
+            self._keep_reply(turn.conversation, turn.answer.question, turn.reply, guard)
 
     def answer(
         self,
@@ -334,8 +399,10 @@ class Companion:
 def build_companion(settings: Settings, progress: object = None) -> Companion:
     """Wire the backends the settings choose; builds the index on first start."""
     from companion.llm import chat_model
+    from companion.store import open_store
 
     knowledge = Knowledge(settings)
     knowledge.ingest(show_progress=progress is not None)
-    handoff = JsonlHandoff(settings.data_dir / "handoffs.jsonl")
-    return Companion(settings, knowledge, chat_model(settings, progress), RiskScorer(), handoff)
+    store = open_store(settings.database)
+    queue = HotlineQueue(store, settings)
+    return Companion(settings, knowledge, chat_model(settings, progress), RiskScorer(), queue, Transcripts(store))

@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     max_tokens: int = 220
     temperature: float = 0.3
 
+    # Transcripts and the human queue: SQLite in data_dir by default, or a PostgreSQL URL,
+    # e.g. postgresql+psycopg://companion:secret@db.internal/companion
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default sqlite in data_dir.")
+    # Service levels: how long a queued conversation may wait before it is flagged, per tier.
+    sla_imminent_s: float = 60.0
+    sla_high_s: float = 300.0
+    sla_moderate_s: float = 1800.0
+    # Counsellor login: this many failures in a row lock the account for lockout_s.
+    login_max_failures: int = 5
+    login_lockout_s: float = 900.0
+
     # Retrieval.
     top_k: int = Field(2, description="Passages given to the model with each message.")
     min_relevance: float = Field(0.84, description="Cosine similarity below which a passage is not used (e5 scale).")
@@ -65,6 +76,10 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.chroma_path or self.data_dir / "chroma"
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'companion.db'}"
 
     @property
     def models_dir(self) -> Path:
