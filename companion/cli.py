@@ -282,6 +282,140 @@ def risk_score(messages: tuple[str, ...]) -> None:
         earlier.append(text)
 
 
+@risk.command("export-feedback")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="JSON Lines file to write.")
+def risk_export_feedback(out: Path) -> None:
+    """Write counsellor-confirmed levels of flagged messages, for `companion risk train --feedback`."""
+    import json
+
+    from companion.queue import export_feedback
+
+    rows = export_feedback(_store())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    click.echo(f"{len(rows)} confirmed messages -> {out}")
+
+
+def _store():
+    from companion.store import open_store
+
+    return open_store(_settings().database)
+
+
+@cli.group()
+def db() -> None:
+    """The database of transcripts and the queue (SQLite by default, PostgreSQL by URL)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create the schema, or migrate an existing database to the latest revision."""
+    store = _store()
+    click.echo(f"{store.url}: at revision {store.revision()}")
+
+
+@cli.group()
+def counsellors() -> None:
+    """Counsellor and supervisor accounts."""
+
+
+def _accounts():
+    from companion.counsellors import Accounts
+
+    settings = _settings()
+    return Accounts(_store(), settings.login_max_failures, settings.login_lockout_s)
+
+
+@counsellors.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["counsellor", "supervisor"]), default="counsellor", show_default=True)
+@click.password_option(
+    help="Asked for twice when not given (or set COMPANION_NEW_PASSWORD).", envvar="COMPANION_NEW_PASSWORD"
+)
+def counsellors_add(username: str, role: str, password: str) -> None:
+    """Create an account."""
+    who = _accounts().create(username, password, role=role, actor="cli")
+    click.echo(f"created {who.role} {who.username}")
+
+
+@counsellors.command("disable")
+@click.argument("username")
+def counsellors_disable(username: str) -> None:
+    """Disable an account: it can no longer log in or act on the queue."""
+    _accounts().set_active(username, False, actor="cli")
+    click.echo(f"disabled {username}")
+
+
+@counsellors.command("enable")
+@click.argument("username")
+def counsellors_enable(username: str) -> None:
+    """Enable an account again (also lifts a lockout)."""
+    _accounts().set_active(username, True, actor="cli")
+    click.echo(f"enabled {username}")
+
+
+@counsellors.command("list")
+def counsellors_list() -> None:
+    """List accounts."""
+    for who in _accounts().list():
+        click.echo(f"{who.username:<24} {who.role:<11} {'active' if who.active else 'disabled'}")
+
+
+@cli.group()
+def queue() -> None:
+    """Look at the human queue."""
+
+
+def _queue():
+    from companion.queue import HotlineQueue
+
+    return HotlineQueue(_store(), _settings())
+
+
+def _wait(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+@queue.command("list")
+def queue_list() -> None:
+    """Open entries, most urgent first, with waiting time against the service level."""
+    entries = _queue().entries()
+    if not entries:
+        click.echo("the queue is empty")
+    for e in entries:
+        flag = "  PAST SERVICE LEVEL" if e.breached else ""
+        who = f" ({e.claimed_by})" if e.claimed_by else ""
+        click.echo(
+            f"#{e.id:<5} {e.tier.label:<9} {e.status:<8}{who} waited {_wait(e.waited_s)} "
+            f"of {_wait(e.service_level_s)}  {e.summary.get('language', '?')}/{e.summary.get('locale', '?')} "
+            f"topics: {', '.join(e.summary.get('topics', [])) or '-'}{flag}"
+        )
+
+
+@queue.command("show")
+@click.argument("entry_id", type=int)
+@click.option("--as", "username", required=True, help="Your counsellor name: the view is audited.")
+def queue_show(entry_id: int, username: str) -> None:
+    """One entry's hand-off summary and transcript (written to the audit log as yours)."""
+    q = _queue()
+    who = _accounts().get(username)
+    if who is None or not who.active:
+        raise CompanionError(f"no active counsellor {username!r}", "see `companion counsellors list`")
+    entry = q.entry(entry_id)
+    s = entry.summary
+    click.echo(f"#{entry.id} {entry.tier.label} ({entry.reason}), {entry.status}, waited {_wait(entry.waited_s)}")
+    click.echo(f"language {s.get('language')}, locale {s.get('locale')}, timeline {' > '.join(s.get('timeline', []))}")
+    for m in s.get("risk_messages", []):
+        click.echo(f"  [{m['level']}] {m['text']}")
+        for ev in m.get("evidence", []):
+            click.echo(f"      evidence: {ev}")
+    click.echo("transcript:")
+    for m in q.transcript(entry.conversation_id, who):
+        level = f" [{m.level.label}]" if m.level is not None else ""
+        click.echo(f"  {m.at:%H:%M:%S} {m.counsellor or m.role}{level}: {m.text}")
+
+
 @cli.group("eval")
 def eval_() -> None:
     """Run offline test sets; each writes a JSON result and a self-contained HTML report."""
