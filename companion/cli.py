@@ -418,65 +418,202 @@ def queue_show(entry_id: int, username: str) -> None:
 
 @cli.group("eval")
 def eval_() -> None:
-    """Run offline test sets; each writes a JSON result and a self-contained HTML report."""
+    """Run offline test sets; each writes a JSON result and a self-contained HTML report.
+
+    Thresholds make a gate: exit status 0 when every gate passes, 1 when one fails (named on stderr).
+    """
+
+
+def _files(**kwargs: Any):
+    return click.Path(path_type=Path, dir_okay=False, exists=True, **kwargs)
+
+
+def _out(name: str):
+    return click.option(
+        "--out",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("eval-results") / name,
+        show_default=True,
+        help="Folder for result.json, report.html and the plots.",
+    )
+
+
+def _finish(lines: list[str], report: Path, failures: list[str]) -> None:
+    """Print the summary and the report's path; exit 1 naming each failed gate."""
+    for line in lines:
+        click.echo(line)
+    click.echo(f"report: {report}")
+    for line in failures:
+        click.secho(f"FAIL {line}", fg="red", err=True)
+    if failures:
+        raise SystemExit(1)
+
+
+def _chat(settings: Settings, no_llm: bool):
+    """The configured chat model (checked, with progress), or the fixed stand-in."""
+    from companion.evaluation.scenarios import fixed_reply_model
+    from companion.llm import chat_model
+
+    if no_llm:
+        return fixed_reply_model(), "fixed stand-in (--no-llm)"
+    name = settings.openai_model if settings.openai_base_url else settings.model_path or settings.chat_model
+    return chat_model(settings, _CheckProgress(settings)), str(name)
+
+
+class _CheckProgress:
+    """Byte progress for joining/verifying the bundled model, only when one is used."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.bar = None
+        self.settings = settings
+
+    def __call__(self, n: int) -> None:
+        from tqdm import tqdm
+
+        from companion.models import CATALOGUE
+
+        if self.bar is None:
+            spec = CATALOGUE[self.settings.chat_model]
+            self.bar = tqdm(total=spec.size, desc=f"Checking {spec.name}", unit="B", unit_scale=True, leave=False)
+        self.bar.update(n)
 
 
 @eval_.command("risk")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("files", nargs=-1, required=True, type=_files())
 @click.option("--test-split", is_flag=True, help="Only rows the risk model's seeded split held out of training.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("eval-results/risk"))
+@_out("risk")
 @click.option("--min-recall", type=float, help="Fail unless recall of high+imminent reaches this everywhere.")
 @click.option("--max-false-alarm", type=float, help="Fail if false alarms on none+low exceed this anywhere.")
 def eval_risk(
     files: tuple[Path, ...], test_split: bool, out: Path, min_recall: float | None, max_false_alarm: float | None
 ) -> None:
     """Message-level risk: recall, false alarms, macro-F1, confusion, latency per file and language."""
-    import json
-
-    from companion.evaluation import evaluate_risk, html_report, plot_risk
+    from companion.evaluation.risk import evaluate_risk, risk_gates, risk_lines, risk_report
     from companion.risk import RiskScorer
 
     result = evaluate_risk(RiskScorer(), list(files), test_split_only=test_split)
-    out.mkdir(parents=True, exist_ok=True)
-    sections, failures = [], []
-    for name, f in result["files"].items():
-        arrays = f.pop("_arrays")
-        image = out / f"{Path(name).stem}.png"
-        plot_risk({f"{name} {lang}": a for lang, a in arrays.items()}, image, name)
-        rows = []
-        for lang, m in f["per_language"].items():
-            rec, fa = m["recall_needs_human"], m["false_alarm_none_low"]
-            click.echo(
-                f"{name} [{lang}] n={m['n']}: recall(high+imminent) {_fmt(rec)}, asked-or-queued "
-                f"{_fmt(m['recall_asked_or_queued'])}, false alarms(none+low) {_fmt(fa)}, macro-F1 {m['macro_f1']:.3f}"
-            )
-            if min_recall is not None and rec is not None and rec < min_recall:
-                failures.append(f"{name} [{lang}] recall {rec:.3f} < {min_recall}")
-            if max_false_alarm is not None and fa is not None and fa > max_false_alarm:
-                failures.append(f"{name} [{lang}] false alarms {fa:.3f} > {max_false_alarm}")
-            rows.append(
-                f"<tr><td>{lang}</td><td>{m['n']}</td><td>{_fmt(rec)}</td><td>{_fmt(m['recall_asked_or_queued'])}</td>"
-                f"<td>{_fmt(fa)}</td><td>{m['macro_f1']:.3f}</td></tr>"
-            )
-        lat = f["latency_ms"]
-        click.echo(f"{name}: latency p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms")
-        table = (
-            "<table><tr><th>lang</th><th>n</th><th>recall high+imminent</th><th>asked or queued</th>"
-            "<th>false alarms none+low</th><th>macro-F1</th></tr>" + "".join(rows) + "</table>"
-            f"<p>latency p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms</p>"
-        )
-        sections.append((name, table, [image]))
-    (out / "result.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    (out / "report.html").write_text(html_report("Companion risk evaluation", sections), encoding="utf-8")
-    click.echo(f"report: {out / 'report.html'}")
-    if failures:
-        for line in failures:
-            click.secho(f"FAIL {line}", fg="red", err=True)
-        raise SystemExit(1)
+    report = risk_report(result, out)
+    _finish(risk_lines(result), report, risk_gates(result, min_recall, max_false_alarm))
 
 
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
+@eval_.command("scenarios")
+@click.argument("files", nargs=-1, required=True, type=_files())
+@click.option("--no-llm", is_flag=True, help="A fixed stand-in reply instead of the chat model (triage is unchanged).")
+@_out("scenarios")
+@click.option("--min-pass-rate", type=float, help="Fail if fewer scenarios than this share pass.")
+@click.option("--max-false-handoffs", type=int, help="Fail if more benign scenarios than this are handed off.")
+@click.option("--max-missed", type=int, help="Fail if more scenarios than this never reach a handoff they need.")
+def eval_scenarios(
+    files: tuple[Path, ...],
+    no_llm: bool,
+    out: Path,
+    min_pass_rate: float | None,
+    max_false_handoffs: int | None,
+    max_missed: int | None,
+) -> None:
+    """Multi-turn conversations through the whole triage path: the turn of the first handoff
+    against each scenario's expected window, with the level timeline."""
+    from companion.evaluation.scenarios import (
+        eval_companion,
+        read_scenarios,
+        run_scenarios,
+        scenario_gates,
+        scenario_lines,
+        scenario_report,
+    )
+
+    scenarios = [s for path in files for s in read_scenarios(path)]  # every file checked first
+    settings = _settings()
+    llm, llm_name = _chat(settings, no_llm)
+    with eval_companion(settings, llm) as companion:
+        result = run_scenarios(companion, scenarios) | {"backend": type(companion.handoff).__name__, "llm": llm_name}
+    report = scenario_report(result, out, ", ".join(p.name for p in files))
+    _finish(scenario_lines(result), report, scenario_gates(result, min_pass_rate, max_false_handoffs, max_missed))
+
+
+@eval_.command("retrieval")
+@click.argument("file", type=_files())
+@_out("retrieval")
+@click.option("--k", default=3, show_default=True, help="Misses are listed for this k.")
+@click.option("--min-hit-at-3", type=float, help="Fail if hit@3 is below this in any language.")
+@click.option("--min-mrr", type=float, help="Fail if MRR is below this in any language.")
+def eval_retrieval(file: Path, out: Path, k: int, min_hit_at_3: float | None, min_mrr: float | None) -> None:
+    """Questions mapped to the documents that answer them: hit@1/3/5, MRR and latency per language."""
+    from companion.evaluation.retrieval import (
+        evaluate_retrieval,
+        read_retrieval_questions,
+        retrieval_gates,
+        retrieval_lines,
+        retrieval_report,
+    )
+    from companion.knowledge import Knowledge
+
+    questions = read_retrieval_questions(file)
+    knowledge = Knowledge(_settings())
+    knowledge.ingest(show_progress=True)
+    result = evaluate_retrieval(knowledge, questions, k=k, progress=True)
+    report = retrieval_report(result, out, file.name)
+    _finish(retrieval_lines(result), report, retrieval_gates(result, min_hit_at_3, min_mrr))
+
+
+@eval_.command("replies")
+@click.argument("file", type=_files())
+@click.option("--limit", type=click.IntRange(min=1), help="Only this many prompts, taken in turn from each language.")
+@_out("replies")
+@click.option("--max-failures", type=int, help="Fail if more replies than this fail a check.")
+def eval_replies(file: Path, limit: int | None, out: Path, max_failures: int | None) -> None:
+    """The real chat model on the real service path; every reply checked for language, citations,
+    unsafe content, hotline numbers where the level needs them, and length."""
+    from companion.evaluation.replies import (
+        read_reply_prompts,
+        reply_gates,
+        reply_lines,
+        reply_report,
+        run_replies,
+        sample,
+    )
+    from companion.evaluation.scenarios import eval_companion
+
+    prompts = sample(read_reply_prompts(file), limit)
+    settings = _settings()
+    llm, llm_name = _chat(settings, no_llm=False)
+    with eval_companion(settings, llm) as companion:
+        result = run_replies(companion, prompts)
+    result |= {"llm": llm_name, "temperature": settings.temperature, "max_tokens": settings.max_tokens}
+    report = reply_report(result, out, file.name)
+    _finish(reply_lines(result), report, reply_gates(result, max_failures))
+
+
+@eval_.command("latency")
+@click.option("--llm", is_flag=True, help="Also time the chat model: first token and tokens/s.")
+@click.option("--n", default=200, show_default=True, help="Messages timed for risk scoring.")
+@click.option("--questions", type=_files(), help="Retrieval questions to time (default: eval/retrieval.jsonl).")
+@_out("latency")
+@click.option("--max-risk-p95-ms", type=float, help="Fail if risk scoring p95 exceeds this.")
+@click.option("--max-handoff-p95-ms", type=float, help="Fail if high-risk message to handoff p95 exceeds this.")
+def eval_latency(
+    llm: bool,
+    n: int,
+    questions: Path | None,
+    out: Path,
+    max_risk_p95_ms: float | None,
+    max_handoff_p95_ms: float | None,
+) -> None:
+    """Speed on this machine in one table: risk scoring, retrieval, handoff, and with --llm the chat model."""
+    from companion.evaluation.latency import latency_gates, latency_lines, latency_report, run_latency
+    from companion.evaluation.retrieval import read_retrieval_questions
+    from companion.evaluation.scenarios import eval_companion
+    from companion.settings import PROJECT_ROOT
+
+    questions = questions or PROJECT_ROOT / "eval" / "retrieval.jsonl"
+    qs = read_retrieval_questions(questions) if questions.exists() else []
+    settings = _settings()
+    model, model_name = _chat(settings, no_llm=not llm)
+    with eval_companion(settings, model) as companion:
+        result = run_latency(companion, n=n, llm=llm, questions=qs)
+        result |= {"llm": model_name if llm else None, "note": f"handoff backend {type(companion.handoff).__name__}"}
+    report = latency_report(result, out)
+    _finish(latency_lines(result), report, latency_gates(result, max_risk_p95_ms, max_handoff_p95_ms))
 
 
 def main() -> None:

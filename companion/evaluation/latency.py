@@ -119,18 +119,20 @@ def retrieval_latency(knowledge: Knowledge, questions: Sequence[Any]) -> list[fl
 
 
 def handoff_latency(companion: Companion, messages: Sequence[str]) -> list[float]:
-    """From `handle_message` on a high-risk first message until the handoff backend returned
-    (the request is committed when it returns), each in a new conversation."""
+    """From `handle_message` on a high-risk first message until it returns with the handoff
+    committed (the backend commits before returning), each in a new conversation. Messages the
+    triage path did not hand off are not counted; the entry is read back to make sure."""
+    from companion.evaluation.scenarios import handoff_recorded
     from companion.service import Conversation
 
     times = []
-    calls = companion.handoff.calls
     for text in messages:
-        before = len(calls)
+        conversation = Conversation()
         start = time.perf_counter()
-        companion.handle_message(Conversation(), text)
-        if len(calls) > before:  # only messages the triage path actually handed off
-            times.append((time.perf_counter() - start) * 1000)
+        turn = companion.handle_message(conversation, text)
+        took = (time.perf_counter() - start) * 1000
+        if turn.decision.handoff and handoff_recorded(companion.handoff, conversation.id):
+            times.append(took)
     return times
 
 
@@ -162,8 +164,8 @@ def run_latency(companion: Companion, n: int = 200, llm: bool = False, questions
                     "unit": "ms"
                 }
             elif step == "handoff":
-                backend = getattr(companion.handoff, "backend", type(companion.handoff).__name__)
-                ms = handoff_latency(companion, high_risk_messages(max(10, n // 4)))
+                backend = type(companion.handoff).__name__
+                ms = handoff_latency(companion, high_risk_messages(max(5, n // 4)))
                 figures[f"high-risk message to handoff recorded ({backend})"] = latency(ms) | {"unit": "ms"}
             elif step == "chat model":
                 speed = chat_speed(companion)

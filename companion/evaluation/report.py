@@ -27,10 +27,11 @@ def pyplot():
     return plt
 
 
-def save_figure(fig: Any, path: Path, dpi: int = 90) -> Path:
+def save_figure(fig: Any, path: Path, dpi: int = 90, top: float = 1.0) -> Path:
+    """Write a figure as PNG; `top` < 1 leaves room above the axes for a figure legend."""
     plt = pyplot()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, top))
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path

@@ -7,8 +7,11 @@ follow shared/docs/RISK_SCALE.md; they are never tuned to what the classifier do
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +21,7 @@ import numpy as np
 from companion.evaluation.metrics import handoff_outcome, latency, pass_rate
 from companion.evaluation.report import fmt, paragraph, pyplot, save_figure, table, write_outputs
 from companion.evaluation.sets import rows, unique_ids
-from companion.handoff import Handoff, HandoffRequest, MemoryHandoff
+from companion.handoff import Handoff, MemoryHandoff
 from companion.risk.levels import NAMES, Level
 
 if TYPE_CHECKING:
@@ -43,6 +46,7 @@ class Scenario:
     earliest: int | None
     latest: int | None
     category: str = ""
+    max_level: Level | None = None  # optional: the conversation should stay at or below this
 
 
 def read_scenarios(path: Path) -> list[Scenario]:
@@ -75,9 +79,17 @@ def read_scenarios(path: Path) -> list[Scenario]:
             raise row.error('a handoff window needs "handoff": true')
         if earliest is not None and latest is not None and earliest > latest:
             raise row.error(f"earliest_turn {earliest} is after latest_turn {latest}")
+        max_level = None
+        if expect.get("max_level") is not None:
+            try:
+                max_level = Level.parse(str(expect["max_level"]))
+            except ValueError as exc:
+                raise row.error(f'"expect.max_level": {exc}') from None
         category = row.get("category", str, default="")
         ident = str(row.get("id", (str, int)))
-        scenarios.append(Scenario(ident, row.lang(), tuple(texts), expect["handoff"], earliest, latest, category))
+        scenarios.append(
+            Scenario(ident, row.lang(), tuple(texts), expect["handoff"], earliest, latest, category, max_level)
+        )
     unique_ids(scenarios, path)
     return scenarios
 
@@ -85,29 +97,25 @@ def read_scenarios(path: Path) -> list[Scenario]:
 # --- the path under test --------------------------------------------------------------------
 
 
-class RecordingHandoff:
-    """Passes each request to the real backend and notes which conversation it was for."""
-
-    def __init__(self, inner: Handoff) -> None:
-        self.inner = inner
-        self.calls: list[tuple[str, Level]] = []
-
-    def request(self, request: HandoffRequest) -> None:
-        self.inner.request(request)
-        self.calls.append((request.conversation_id, request.level))
-
-    @property
-    def backend(self) -> str:
-        return type(self.inner).__name__
+def _handoff_backend(tmpdir: Path, settings: Settings | None = None) -> Handoff:
+    """The handoff backend evaluations use: the human queue on a throw-away SQLite database
+    under `tmpdir` when companion.queue is installed, else the in-memory backend."""
+    try:
+        from companion.queue import HotlineQueue
+        from companion.store import open_store
+    except ImportError:
+        return MemoryHandoff()
+    return HotlineQueue(open_store(f"sqlite:///{tmpdir}/eval.db"), settings)
 
 
-def _handoff_backend(tmpdir: Path) -> Handoff:
-    """The handoff backend evaluations use, on a throw-away store under `tmpdir`.
-
-    The human queue (companion.queue) is not in the package yet, so this is the in-memory
-    backend; switch to `HotlineQueue(open_store(f"sqlite:///{tmpdir}/eval.db"))` here when it lands.
-    """
-    return MemoryHandoff()
+def handoff_recorded(backend: Handoff, conversation_id: str) -> bool:
+    """Whether the backend holds a committed handoff for the conversation (read back, not assumed)."""
+    if isinstance(backend, MemoryHandoff):
+        return any(r.conversation_id == conversation_id for r in backend.requests)
+    open_entry = getattr(backend, "open_entry", None)  # HotlineQueue
+    if open_entry is None:
+        raise TypeError(f"cannot read handoffs back from {type(backend).__name__}")
+    return open_entry(conversation_id) is not None
 
 
 def fixed_reply_model(text: str = FIXED_REPLY) -> BaseChatModel:
@@ -117,30 +125,37 @@ def fixed_reply_model(text: str = FIXED_REPLY) -> BaseChatModel:
     return FakeListChatModel(responses=[text])
 
 
-def eval_companion(settings: Settings, llm: BaseChatModel, tmpdir: Path, progress: bool = True) -> Companion:
-    """A Companion on the real index, scorer and policy, handing off to a throw-away backend."""
+@contextmanager
+def eval_companion(settings: Settings, llm: BaseChatModel, progress: bool = True) -> Iterator[Companion]:
+    """A Companion on the real index, scorer and policy, handing off to a throw-away backend
+    that is closed and deleted on leaving."""
     from companion.knowledge import Knowledge
     from companion.risk import RiskScorer
     from companion.service import Companion
 
     knowledge = Knowledge(settings)
     knowledge.ingest(show_progress=progress)
-    return Companion(settings, knowledge, llm, RiskScorer(), RecordingHandoff(_handoff_backend(tmpdir)))
+    with tempfile.TemporaryDirectory(prefix="companion-eval-") as tmp:
+        backend = _handoff_backend(Path(tmp), settings)
+        try:
+            yield Companion(settings, knowledge, llm, RiskScorer(), backend)
+        finally:
+            store = getattr(backend, "store", None)
+            if store is not None:
+                store.close()
 
 
 def run_scenario(companion: Companion, scenario: Scenario) -> dict:
     """Play one scenario's user turns; the level timeline and where the first handoff fell."""
     from companion.service import Conversation
 
-    recorder = companion.handoff
     conversation = Conversation()
     timeline, handoff_turn, queued_turn, millis = [], None, None, []
     for n, text in enumerate(scenario.turns, start=1):
-        calls = len(getattr(recorder, "calls", ()))
         start = time.perf_counter()
         turn = companion.handle_message(conversation, text)
         millis.append((time.perf_counter() - start) * 1000)
-        queued = any(cid == conversation.id for cid, _ in getattr(recorder, "calls", [])[calls:])
+        queued = queued_turn is not None or handoff_recorded(companion.handoff, conversation.id)
         if turn.answer is not None:  # generate the reply as the chat would, so history is real
             for _ in turn.answer.tokens():
                 pass
@@ -162,6 +177,11 @@ def run_scenario(companion: Companion, scenario: Scenario) -> dict:
             }
         )
     outcome = handoff_outcome(scenario.expect_handoff, scenario.earliest, scenario.latest, handoff_turn)
+    if outcome == "pass" and handoff_turn is not None:
+        # The conversation must stay handed off: no later "I'm fine" may lower it below high.
+        if any(Level.parse(t["conversation"]) < Level.HIGH for t in timeline[handoff_turn - 1 :]):
+            outcome = "lowered"
+    reached = max(Level.parse(t["conversation"]) for t in timeline)
     return {
         "id": scenario.id,
         "lang": scenario.lang,
@@ -170,12 +190,15 @@ def run_scenario(companion: Companion, scenario: Scenario) -> dict:
             "handoff": scenario.expect_handoff,
             "earliest_turn": scenario.earliest,
             "latest_turn": scenario.latest,
+            "max_level": scenario.max_level.label if scenario.max_level is not None else None,
         },
+        "reached": reached.label,
+        "over_level": scenario.max_level is not None and reached > scenario.max_level,
         "handoff_turn": handoff_turn,
         "queued_turn": queued_turn,
         "outcome": outcome,
         "passed": outcome == "pass",
-        "consistent": handoff_turn == queued_turn or not hasattr(recorder, "calls"),
+        "consistent": handoff_turn == queued_turn,
         "timeline": timeline,
         "triage_ms": millis,
     }
@@ -213,6 +236,8 @@ def summarise(results: list[dict]) -> dict:
         "early_handoffs": outcomes["early"],
         "late_handoffs": outcomes["late"],
         "handoff_recall": sum(r["handoff_turn"] is not None for r in expected) / len(expected) if expected else None,
+        "lowered": outcomes["lowered"],
+        "over_level": [r["id"] for r in results if r["over_level"]],
         "inconsistent": [r["id"] for r in results if not r["consistent"]],
         "per_language": group("lang"),
         "per_category": group("category"),
@@ -237,8 +262,7 @@ def plot_timelines(results: list[dict], path: Path) -> Path:
     width = max(len(r["timeline"]) for r in results)
     fig, axes = plt.subplots(1, len(langs), figsize=(max(6.5, 0.55 * width + 3.5) * len(langs), 1.4 + 0.27 * height))
     axes = np.atleast_1d(axes)
-    cmap = ListedColormap(_COLOURS)
-    cmap.set_bad("white")
+    cmap = ListedColormap(_COLOURS).with_extremes(bad="white")
     for ax, lang in zip(axes, langs, strict=True):
         mine = [r for r in results if r["lang"] == lang]
         grid = np.full((len(mine), width), np.nan)
@@ -266,8 +290,7 @@ def plot_timelines(results: list[dict], path: Path) -> Path:
     handles = [Patch(color=c, label=n) for c, n in zip(_COLOURS, NAMES, strict=True)]
     handles.append(Patch(fill=False, edgecolor="#1a9850", label="expected handoff window"))
     fig.legend(handles=handles, loc="upper center", ncol=6, fontsize=8, frameon=False)
-    fig.subplots_adjust(top=0.9)
-    return save_figure(fig, path)
+    return save_figure(fig, path, top=1 - 0.45 / fig.get_figheight())
 
 
 def plot_categories(summary: dict, results: list[dict], path: Path) -> Path:
@@ -298,7 +321,8 @@ def scenario_lines(result: dict) -> list[str]:
     s = result["summary"]
     lines = [
         f"{s['passed']}/{s['n']} scenarios pass ({fmt(s['pass_rate'])}); false handoffs {s['false_handoffs']}, "
-        f"missed {s['missed_handoffs']}, early {s['early_handoffs']}, late {s['late_handoffs']}"
+        f"missed {s['missed_handoffs']}, early {s['early_handoffs']}, late {s['late_handoffs']}",
+        f"  above their max_level (not a handoff failure): {len(s['over_level'])} {', '.join(s['over_level'])}",
     ]
     for lang, g in s["per_language"].items():
         lines.append(f"  [{lang}] {g['passed']}/{g['n']} pass ({fmt(g['pass_rate'])})")
