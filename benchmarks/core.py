@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/core.py [--prompts 6] [--out results.json]
 
 Retrieval: p50/p95 of `Knowledge.relevant` (embedding + Chroma query) over eval/retrieval.jsonl.
+The measuring functions are shared with `companion eval latency` (companion/evaluation/latency.py).
 Streaming: time to first token and tokens/s of Companion's path (retrieval, prompt, LangChain
 adapter) against raw llama.cpp (`xllamacpp.Server.handle_chat_completions`) on the same
 messages and the same loaded model. Before each timed request a different message with the
@@ -15,61 +16,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
-import time
 from pathlib import Path
 
 from companion.evaluation import read_retrieval_questions
+from companion.evaluation.latency import QUESTIONS, peak_rss_mib, retrieval_latency, timed
+from companion.evaluation.metrics import latency
 from companion.knowledge import Knowledge
 from companion.llm import LlamaCppChat, chat_model
 from companion.service import Companion
 from companion.settings import PROJECT_ROOT, load_settings
 
-QUESTIONS = [
-    "I can't sleep the night before exams. What can I do?",
-    "考试前一晚总是睡不着，怎么办？",
-    "my friends keep leaving me out and I feel so alone",
-    "我和爸妈天天吵架，好烦",
-    "how do I calm down when my heart is racing?",
-    "我总觉得自己不够好，一点小错就骂自己",
-    "what actually happens when you call a helpline?",
-    "失恋了，每天都很难受",
-]
 FLUSH = "hello, just saying hi"
 ROLES = {"system": "system", "human": "user", "ai": "assistant"}
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def retrieval_latency(knowledge: Knowledge) -> dict:
-    questions = read_retrieval_questions(PROJECT_ROOT / "eval" / "retrieval.jsonl")
-    knowledge.relevant("warm-up", "en")
-    times = []
-    for q in questions:
-        start = time.perf_counter()
-        knowledge.relevant(q.question, q.lang)
-        times.append((time.perf_counter() - start) * 1000)
-    return {"n": len(times), "p50_ms": pct(times, 0.5), "p95_ms": pct(times, 0.95)}
-
-
-def timed(stream) -> tuple[float, float, int]:
-    """(time to first token s, tokens/s after the first, tokens) of an iterator of pieces."""
-    start = time.perf_counter()
-    first = last = None
-    count = 0
-    for _ in stream:
-        now = time.perf_counter()
-        first = first if first is not None else now
-        last = now
-        count += 1
-    if first is None:
-        return float("nan"), float("nan"), 0
-    rate = (count - 1) / (last - first) if count > 1 and last > first else float("nan")
-    return first - start, rate, count
 
 
 def raw_stream(server, messages, max_tokens: int):
@@ -146,8 +105,9 @@ def main() -> None:
     knowledge.ingest(show_progress=True)
     print(f"model: {settings.model_path or settings.chat_model}, threads: {settings.n_threads}")
 
-    retrieval = retrieval_latency(knowledge)
-    print(f"retrieval ({retrieval['n']} queries): p50 {retrieval['p50_ms']:.1f} ms, p95 {retrieval['p95_ms']:.1f} ms")
+    questions = read_retrieval_questions(PROJECT_ROOT / "eval" / "retrieval.jsonl")
+    retrieval = latency(retrieval_latency(knowledge, questions))
+    print(f"retrieval ({retrieval['n']} queries): p50 {retrieval['p50']:.1f} ms, p95 {retrieval['p95']:.1f} ms")
 
     companion = Companion(settings, knowledge, chat_model(settings))
     stream = streaming(companion, args.prompts, args.max_tokens)
@@ -158,7 +118,7 @@ def main() -> None:
             f"{s[path]['tok_s_median']:.1f} tokens/s (median of {args.prompts})"
         )
     print(f"companion / raw: tokens/s ratio {s['ratio_tok_s']:.3f}, first-token ratio {s['ratio_ttft']:.3f}")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mib()
     print(f"peak memory (RSS) of this chat process: {peak:,.0f} MiB")
     if args.out:
         result = {"retrieval": retrieval, "streaming": stream, "peak_rss_mib": peak}

@@ -65,10 +65,12 @@ def test_eval_risk_writes_a_report_and_gates_on_thresholds(tmp_path):
 def test_percentiles_interpolate_between_ranks():
     from companion.evaluation import latency, percentile
 
-    assert percentile([10, 20, 30, 40], 50) == 25.0  # halfway between 20 and 30
-    assert percentile([10, 20, 30, 40], 95) == pytest.approx(38.5)  # 30 + 0.85 * 10
-    assert percentile([7], 95) == 7.0
-    assert np.isnan(percentile([], 50))
+    assert percentile([10, 20, 30, 40], 0.5) == 25.0  # halfway between 20 and 30
+    assert percentile([10, 20, 30, 40], 0.95) == pytest.approx(38.5)  # 30 + 0.85 * 10
+    assert percentile([7], 0.95) == 7.0
+    assert np.isnan(percentile([], 0.5))
+    with pytest.raises(ValueError):
+        percentile([1, 2], 95)  # a fraction, not a percent
     assert latency([1.0, 2.0, 3.0, 10.0]) == {"n": 4, "p50": 2.5, "p95": pytest.approx(8.95), "mean": 4.0}
 
 

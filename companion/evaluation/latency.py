@@ -173,8 +173,8 @@ def run_latency(companion: Companion, n: int = 200, llm: bool = False, questions
                 rates = speed["tokens/s"]
                 figures["chat model tokens/s"] = {
                     "n": len(rates),
-                    "p50": percentile(rates, 50),
-                    "p95": percentile(rates, 95),
+                    "p50": percentile(rates, 0.5),
+                    "p95": percentile(rates, 0.95),
                     "mean": sum(rates) / len(rates),
                     "unit": "tokens/s",
                 }

@@ -10,16 +10,18 @@ from companion.risk.levels import NAMES, Level
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100), linear between ranks (numpy's default); NaN when empty."""
-    return float(np.percentile(values, q)) if len(values) else float("nan")
+    """The q quantile (0.5 is the median, 0.95 the p95), linear between ranks; NaN when empty."""
+    if not 0 <= q <= 1:
+        raise ValueError(f"q={q} is a fraction between 0 and 1")
+    return float(np.quantile(values, q)) if len(values) else float("nan")
 
 
 def latency(millis: Sequence[float]) -> dict[str, float]:
     """n, p50, p95 and mean of a list of times in milliseconds."""
     return {
         "n": len(millis),
-        "p50": percentile(millis, 50),
-        "p95": percentile(millis, 95),
+        "p50": percentile(millis, 0.5),
+        "p95": percentile(millis, 0.95),
         "mean": float(np.mean(millis)) if len(millis) else float("nan"),
     }
 
