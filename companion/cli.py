@@ -141,8 +141,24 @@ _LEVEL_NOTE = {
 }
 
 
+def _show_people(companion, conversation) -> None:
+    """Messages from a counsellor (and notices that one joined or left) since we last looked."""
+    if companion.transcripts is None:
+        return
+    for m in companion.transcripts.messages(conversation.id, after=conversation.last_message_id):
+        if m.role == "counsellor":
+            click.secho(f"{m.counsellor}> ", bold=True, fg="cyan", nl=False)
+            click.echo(m.text)
+        elif m.role == "notice":
+            click.secho(m.text, fg="yellow")
+        conversation.last_message_id = m.id
+
+
 def _show_turn(companion, turn) -> None:
     labels = companion.prompts(turn.language).labels
+    if turn.with_counsellor:
+        _show_people(companion, turn.conversation)
+        return
     click.secho(f"{labels['companion']}> ", bold=True, nl=False)
     if turn.fixed is not None:
         click.echo(turn.fixed)
@@ -172,13 +188,13 @@ def chat(language: str | None, locale: str | None) -> None:
 
     Every message is scored for crisis risk first; /person asks for a counsellor.
     """
-    from companion.service import Conversation, MessageError
+    from companion.service import MessageError
 
     settings = _settings()
     companion = _prepare(settings)
     labels = companion.prompts(language or "en").labels
     click.echo(labels["welcome"])
-    conversation = Conversation(language=language, locale=locale)
+    conversation = companion.start_conversation(language=language, locale=locale)
     while True:
         try:
             text = click.prompt(click.style(labels["you"], bold=True), prompt_suffix="> ")
@@ -196,6 +212,7 @@ def chat(language: str | None, locale: str | None) -> None:
             click.secho(f"{exc.message} ({exc.fix})", fg="yellow")
             continue
         _show_turn(companion, turn)
+        _show_people(companion, conversation)
         labels = companion.prompts(turn.language).labels
 
 

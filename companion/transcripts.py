@@ -120,8 +120,15 @@ class Transcripts:
         return conversation
 
     def refresh(self, conversation) -> None:
-        """Bring an in-memory conversation up to date with the store (another process, a counsellor)."""
-        fresh = self.load(conversation.id)
+        """Bring an in-memory conversation up to date with the store (another process, a counsellor).
+
+        A conversation the store has never seen is created, so no message is ever dropped.
+        """
+        try:
+            fresh = self.load(conversation.id)
+        except ConversationNotFound:
+            self.create(conversation)
+            return
         for name in ("handed_off_at", "user_messages", "risk", "risk_messages", "history", "mode", "checked_in"):
             setattr(conversation, name, getattr(fresh, name))
         conversation.last_message_id = fresh.last_message_id
