@@ -1,8 +1,48 @@
-"""Start Companion: the terminal chat for now (the web app will take its place here)."""
+"""Start Companion's web app: the youth chat at / and the counsellor console at /console.
 
+Serves on loopback (127.0.0.1) by default; the port comes from --port, COMPANION_WEB_PORT or
+7860. The terminal chat is still `companion chat`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
 import sys
 
-from companion.cli import cli
+
+def main(argv: list[str]) -> int:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from companion.cli import _prepare
+    from companion.errors import CompanionError
+    from companion.settings import load_settings
+    from companion.web import DEFAULT_HOST, DEFAULT_PORT
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=os.environ.get("COMPANION_WEB_HOST", DEFAULT_HOST))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("COMPANION_WEB_PORT", DEFAULT_PORT)))
+    args = parser.parse_args(argv)
+    try:
+        import uvicorn
+
+        from companion.web import accounts_for, create_app
+
+        settings = load_settings()
+        companion = _prepare(settings)
+        app = create_app(settings, companion)
+        if not accounts_for(companion, settings).list():
+            print("No counsellor accounts yet: the console at /console needs one (see README, 'Web app').")
+        print(
+            f"Companion: youth chat at http://{args.host}:{args.port}/ , console at http://{args.host}:{args.port}/console"
+        )
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    except CompanionError as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        if exc.fix:
+            print(f"  To fix: {exc.fix}", file=sys.stderr)
+        return 1
+    return 0
+
 
 if __name__ == "__main__":
-    cli(["chat", *sys.argv[1:]])
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,568 @@
+"""The youth chat: a Gradio page over `Companion.handle_message`, streaming replies with sources.
+
+Each visitor gets an anonymous conversation with an unguessable id that lives only in the
+server-side Gradio session (never in a URL or a form field), so no one can open another
+youth's conversation. Scoring and queueing run before the chat model and never wait for it.
+Input is cleaned of invisible characters before scoring; nothing here ever lowers a level.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import gradio as gr
+
+from companion.errors import CompanionError
+from companion.language import Language
+from companion.prompts import DEFAULT_LOCALE, LOCALES, load_hotlines
+from companion.risk.levels import Level
+from companion.service import MAX_MESSAGE_CHARS, Conversation, MessageError, Turn
+from companion.web.safety_plan import SECTIONS, clean_plan, render_plan
+from companion.web.texts import LANGUAGE_NAMES, WebTexts, guess_language, guess_locale, load_web_texts, locale_choices
+
+log = logging.getLogger(__name__)
+
+POLL_S = 2.0  # how often the page asks whether a counsellor has written
+MODES = ("bot", "waiting", "counsellor")
+PRIVATE = {"api_visibility": "private"}  # no documented API for the page's own events
+MAX_CACHED = 2000  # conversations kept in memory; older ones are reloaded from the store
+
+
+def clean_text(text: object) -> str:
+    """The message as typed, without control or invisible format characters (zero-width
+    spaces, bidi overrides), which could split a risky word; newlines and tabs are kept."""
+    if not isinstance(text, str):
+        return ""
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+
+
+def crisis_banner(level: Level, locale: str, language: Language, texts: WebTexts, prompts_dir: Any) -> str:
+    """The banner shown from `moderate` up: the locale's hotlines, with emergency numbers first
+    at `imminent`. Empty below `moderate`."""
+    if level < Level.MODERATE:
+        return ""
+    numbers = load_hotlines(prompts_dir)[locale if locale in LOCALES else DEFAULT_LOCALE[language]]
+
+    def tel(entry: dict) -> str:
+        number = html.escape(entry["number"])
+        first = entry["number"].split("/")[0].replace(" ", "")
+        return f'<a href="tel:{html.escape(first)}"><strong>{number}</strong></a> {html.escape(entry[language])}'
+
+    emergency = " · ".join(tel(e) for e in numbers["emergency"])
+    hotlines = "".join(f"<li>{tel(h)}</li>" for h in numbers["hotlines"])
+    urgent = level >= Level.IMMINENT
+    first = (
+        f'<p class="banner-emergency">{html.escape(texts["banner_emergency_first"])} {emergency}</p>' if urgent else ""
+    )
+    last = "" if urgent else f'<p class="banner-emergency">{html.escape(texts["banner_emergency"])} {emergency}</p>'
+    return (
+        f'<div class="crisis-banner level-{level.label}" role="alert" data-level="{level.label}">'
+        f'<p class="banner-title"><strong>{html.escape(texts["banner_title"])}</strong></p>{first}'
+        f"<p>{html.escape(texts['banner_hotlines'])}</p><ul>{hotlines}</ul>{last}</div>"
+    )
+
+
+def sources_note(answer: Any, texts: WebTexts) -> str:
+    """The sources line under a generated reply, as the CLI prints it."""
+    cited = answer.cited
+    if cited and not answer.attributed:
+        items = [f"[{n}] {p.title}" for n, p in enumerate(answer.passages, start=1) if p in cited]
+        head = texts["sources"]
+    elif cited or answer.passages:
+        items = [p.title for p in (cited or answer.passages)]
+        head = texts["related"]
+    else:
+        return f"\n\n<small>{texts['no_sources']}</small>"
+    return f"\n\n<small>**{head}:** " + " · ".join(items) + "</small>"
+
+
+def plain(history: Any) -> list[dict]:
+    """Gradio's chatbot value as [{role, content: str}] (it sends content as a list of parts)."""
+    out = []
+    for message in history or []:
+        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
+            continue
+        content = message.get("content")
+        if isinstance(content, list):
+            content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
+        out.append({"role": message["role"], "content": content if isinstance(content, str) else ""})
+    return out
+
+
+@dataclass
+class ChatState:
+    """What the page remembers about its visitor, held server-side in the Gradio session."""
+
+    conversation_id: str | None = None
+    ui_language: Language = "en"
+    language_choice: str = "auto"  # "auto" | "en" | "zh"
+    locale: str | None = None  # chosen or from the browser's region; None follows the language
+    level: int = 0
+    mode: str = "bot"
+    seen: Any = None  # last counsellor message already shown
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def shown_locale(self) -> str:
+        return self.locale or DEFAULT_LOCALE[self.ui_language]
+
+
+class YouthChat:
+    """The youth-side logic behind the page: conversations, turns waiting to stream, polling."""
+
+    def __init__(self, companion: Any) -> None:
+        self.companion = companion
+        self.settings = companion.settings
+        self._conversations: OrderedDict[str, Conversation] = OrderedDict()
+        self._pending: dict[str, Turn] = {}
+        self._lock = threading.Lock()
+
+    def texts(self, language: Language) -> WebTexts:
+        return load_web_texts(self.settings.prompts_dir, language)
+
+    # -- conversations: the service stores them; this process keeps the recent ones at hand --
+    def start(self, state: ChatState) -> Conversation:
+        language = None if state.language_choice == "auto" else state.language_choice
+        conversation = self.companion.start_conversation(language=language, locale=state.locale)
+        self._keep(conversation)
+        state.conversation_id = conversation.id
+        state.seen = getattr(conversation, "last_message_id", 0)
+        return conversation
+
+    def _keep(self, conversation: Conversation) -> None:
+        with self._lock:
+            self._conversations[conversation.id] = conversation
+            self._conversations.move_to_end(conversation.id)
+            while len(self._conversations) > MAX_CACHED:
+                self._conversations.popitem(last=False)
+
+    def conversation(self, state: ChatState) -> Conversation | None:
+        if state.conversation_id is None:
+            return None
+        with self._lock:
+            cached = self._conversations.get(state.conversation_id)
+        if cached is not None:
+            return cached  # handle_message refreshes it from the store before using it
+        try:
+            conversation = self.companion.load_conversation(state.conversation_id)
+        except (CompanionError, AttributeError):
+            return None
+        self._keep(conversation)
+        return conversation
+
+    def updates(self, state: ChatState) -> tuple[str, list[tuple[Any, str, str]]]:
+        """The conversation's mode and the counsellor's messages and notices since the last poll:
+        (mode, [(message id, role, text)]). Reads the store only, never the whole conversation."""
+        transcripts = getattr(self.companion, "transcripts", None)
+        if transcripts is None or state.conversation_id is None:
+            return state.mode, []
+        try:
+            mode = transcripts.mode(state.conversation_id)
+            messages = transcripts.messages(state.conversation_id, after=state.seen or 0)
+        except CompanionError:
+            return state.mode, []
+        shown = []
+        for m in messages:
+            state.seen = max(state.seen or 0, m.id)
+            if m.role in ("counsellor", "notice"):
+                shown.append((m.id, m.role, m.text))
+        return mode, shown
+
+    # -- one message: triage now, stream the generated answer after ------------------------
+    def triage(self, state: ChatState, text: str, person: bool = False) -> tuple[Turn | None, str]:
+        """Score, queue and decide; returns (turn, note). A note is a friendly line, no turn."""
+        texts = self.texts(state.ui_language)
+        text = texts["person_message"] if person else clean_text(text)
+        if not text.strip():
+            return None, texts["note_empty"]
+        if len(text.strip()) > MAX_MESSAGE_CHARS:
+            return None, texts["note_too_long"].format(length=f"{len(text.strip()):,}", limit=f"{MAX_MESSAGE_CHARS:,}")
+        conversation = self.conversation(state) or self.start(state)
+        conversation.language = None if state.language_choice == "auto" else state.language_choice
+        conversation.locale = state.locale
+        try:
+            turn = self.companion.handle_message(conversation, text, person_requested=person)
+        except MessageError as exc:
+            return None, f"{exc.message} ({exc.fix})" if exc.fix else exc.message
+        if turn.answer is not None:
+            with self._lock:
+                self._pending[conversation.id] = turn
+        return turn, ""
+
+    def request_person(self, state: ChatState) -> str:
+        """The "talk to a person" button: queue now at any level; returns the notice to show."""
+        conversation = self.conversation(state) or self.start(state)
+        conversation.locale = state.locale
+        requester = getattr(self.companion, "request_person", None)
+        if requester is not None:
+            requester(conversation, language=state.ui_language)
+        else:  # an older service: the request goes through the triage path as a message
+            self.companion.handle_message(conversation, self.texts(state.ui_language)["person_message"], True)
+        if state.mode == "bot":
+            state.mode = "waiting"
+        prompts = self.companion.prompts(state.ui_language)
+        notice = prompts.fixed.get("person_coming")
+        if notice is None:
+            return self.texts(state.ui_language)["status_waiting"]
+        return prompts.fixed_reply("person_coming", state.shown_locale)
+
+    def take_pending(self, state: ChatState) -> Turn | None:
+        with self._lock:
+            return self._pending.pop(state.conversation_id, None) if state.conversation_id else None
+
+    def error_line(self, state: ChatState) -> str:
+        numbers = load_hotlines(self.settings.prompts_dir)[state.shown_locale]
+        return self.texts(state.ui_language)["error_generic"].format(hotline=numbers["hotlines"][0]["number"])
+
+
+# -- the page -------------------------------------------------------------------------------
+
+CSS = """
+#quick-exit { min-width: 7rem; max-width: 9rem; align-self: flex-start; }
+#crisis-banner:empty, #status:empty { display: none; }
+.crisis-banner { border: 2px solid #b42318; background: #fef3f2; color: #55160c; border-radius: 8px;
+  padding: .6rem .9rem; }
+.crisis-banner.level-moderate { border-color: #b54708; background: #fffaeb; color: #4e1d09; }
+.crisis-banner p, .crisis-banner ul { margin: .2rem 0; }
+.crisis-banner a { color: inherit; }
+.banner-emergency { font-weight: 600; }
+#status .status { border-left: 4px solid #175cd3; background: #eff8ff; color: #102a56; padding: .4rem .7rem; }
+#status .status.joined { border-color: #067647; background: #ecfdf3; color: #053321; }
+#note { color: #b42318; }
+.breath { display: flex; justify-content: center; padding: 1rem; }
+.breath-circle { width: 4rem; height: 4rem; border-radius: 50%; background: #7cd4fd; }
+.breath.running .breath-circle { animation: breathe 14s ease-in-out infinite; }
+@keyframes breathe { 0% { transform: scale(1); } 28.6% { transform: scale(2.2); } 57.1% { transform: scale(2.2); }
+  100% { transform: scale(1); } }
+@media (prefers-reduced-motion: reduce) { .breath.running .breath-circle { animation: none; } }
+.breath-phase { text-align: center; font-size: 1.2rem; min-height: 1.6em; }
+@media (max-width: 480px) { .gradio-container { padding: 4px !important; } #title h1 { font-size: 1.4rem; } }
+"""
+
+
+def head_script(exit_url: str) -> str:
+    """Esc leaves at once, like the quick-exit button (keyboard access without finding it)."""
+    return (
+        "<script>document.addEventListener('keydown', (e) => { if (e.key === 'Escape') {"
+        f"{quick_exit_js(exit_url, wrap=False)}" + "} });</script>"
+    )
+
+
+def quick_exit_js(exit_url: str, wrap: bool = True) -> str:
+    """Blank the page, forget this tab's storage, and replace the history entry with a neutral site."""
+    body = (
+        "try { sessionStorage.clear(); } catch (err) {}"
+        "document.title = ''; document.body.innerHTML = '';"
+        f"window.location.replace({json.dumps(exit_url)});"
+    )
+    return f"() => {{ {body} }}" if wrap else body
+
+
+BREATHING_START_JS = """() => {
+  const box = document.querySelector('#breathing-box .breath');
+  const phase = document.querySelector('#breathing-box .breath-phase');
+  if (!box || !phase) return;
+  clearTimeout(window.__companionBreath);
+  box.classList.add('running');
+  const steps = [[box.dataset.in, 4], [box.dataset.hold, 4], [box.dataset.out, 6]];
+  let i = 0;
+  const next = () => { phase.textContent = steps[i][0]; const wait = steps[i][1] * 1000; i = (i + 1) % 3;
+    window.__companionBreath = setTimeout(next, wait); };
+  next();
+}"""
+BREATHING_STOP_JS = """() => {
+  clearTimeout(window.__companionBreath);
+  document.querySelector('#breathing-box .breath')?.classList.remove('running');
+  const phase = document.querySelector('#breathing-box .breath-phase'); if (phase) phase.textContent = '';
+}"""
+DOWNLOAD_JS = """(text, name) => {
+  if (!text) return;
+  const url = URL.createObjectURL(new Blob([text], {type: 'text/plain;charset=utf-8'}));
+  const a = document.createElement('a'); a.href = url; a.download = name || 'safety-plan.txt';
+  document.body.appendChild(a); a.click(); a.remove(); setTimeout(() => URL.revokeObjectURL(url), 1000);
+}"""
+
+
+def breathing_html(texts: WebTexts) -> str:
+    e = html.escape
+    return (
+        f'<div class="breath" aria-hidden="true" data-in="{e(texts["breathing_in"])}" '
+        f'data-hold="{e(texts["breathing_hold"])}" data-out="{e(texts["breathing_out"])}">'
+        '<div class="breath-circle"></div></div><p class="breath-phase" aria-live="polite"></p>'
+    )
+
+
+def status_html(mode: str, level: int, texts: WebTexts) -> str:
+    if mode == "counsellor":
+        text, cls = texts["status_joined"], "status joined"
+    elif mode == "waiting":
+        text, cls = texts["status_waiting"], "status waiting"
+    elif level >= Level.MODERATE:
+        text, cls = texts["status_moderate"], "status"
+    else:
+        return ""
+    return f'<div class="{cls}" role="status" aria-live="polite" data-mode="{mode}">{html.escape(text)}</div>'
+
+
+def build_youth(chat: YouthChat, plan_secret: str) -> gr.Blocks:
+    """The youth page. Every event reads its own server-side ChatState; none takes an id."""
+    prompts_dir = chat.settings.prompts_dir
+    en = chat.texts("en")
+
+    def language_choices(texts: WebTexts) -> list[tuple[str, str]]:
+        return [(texts["language_auto"], "auto")] + [(name, code) for code, name in LANGUAGE_NAMES.items()]
+
+    with gr.Blocks(title=en["title"], analytics_enabled=False) as page:
+        state = gr.State(ChatState())
+        plan_store = gr.BrowserState({}, storage_key="companion-safety-plan", secret=plan_secret)
+        with gr.Row(equal_height=True):
+            title = gr.Markdown(f"# {en['title']}\n{en['tagline']}", elem_id="title")
+            quick_exit = gr.Button(en["quick_exit"], variant="stop", size="sm", elem_id="quick-exit", scale=0)
+        with gr.Row():
+            language = gr.Radio(
+                language_choices(en), value="auto", label=en["language"], elem_id="language", min_width=200
+            )
+            locale = gr.Dropdown(
+                locale_choices(prompts_dir, "en"), value="us", label=en["locale"], elem_id="locale", min_width=200
+            )
+        with gr.Group(visible=True, elem_id="notice") as notice_box:
+            notice = gr.Markdown(en.notice_for("us", prompts_dir), elem_id="notice-text")
+            accept = gr.Button(en["notice_accept"], variant="primary", elem_id="accept-notice")
+        with gr.Column(visible=False, elem_id="chat-area") as chat_area:
+            banner = gr.HTML("", elem_id="crisis-banner")
+            status = gr.HTML("", elem_id="status")
+            chatbot = gr.Chatbot(
+                label=en["chat"],
+                elem_id="chat",
+                height=420,
+                buttons=["copy"],
+                feedback_options=None,
+                allow_tags=False,
+                latex_delimiters=[],
+                group_consecutive_messages=False,
+            )
+            note = gr.Markdown("", elem_id="note")
+            message = gr.Textbox(
+                label=en["message"], placeholder=en["message_placeholder"], elem_id="message", lines=1, max_lines=6
+            )
+            with gr.Row():
+                send = gr.Button(en["send"], variant="primary", elem_id="send")
+                person = gr.Button(en["person"], variant="secondary", elem_id="person")
+            with gr.Accordion(en["breathing"], open=False, elem_id="breathing") as breathing:
+                breathing_text = gr.Markdown(en.grounding, elem_id="grounding")
+                breathing_box = gr.HTML(breathing_html(en), elem_id="breathing-box")
+                with gr.Row():
+                    breath_start = gr.Button(en["breathing_start"], elem_id="breathing-start")
+                    breath_stop = gr.Button(en["breathing_stop"], elem_id="breathing-stop")
+            with gr.Accordion(en["plan"], open=False, elem_id="safety-plan") as plan_box:
+                plan_intro = gr.Markdown(en["plan_intro"], elem_id="plan-intro")
+                plan_fields = [
+                    gr.Textbox(label=en[label], lines=2, max_lines=8, elem_id=f"plan-{name.replace('_', '-')}")
+                    for name, label in SECTIONS
+                ]
+                with gr.Row():
+                    plan_save = gr.Button(en["plan_save"], elem_id="plan-save")
+                    plan_download = gr.Button(en["plan_download"], elem_id="plan-download")
+                    plan_clear = gr.Button(en["plan_clear"], elem_id="plan-clear")
+                plan_note = gr.Markdown("", elem_id="plan-note")
+                plan_text = gr.Textbox(visible=False)
+                plan_name = gr.Textbox(visible=False)
+        timer = gr.Timer(POLL_S, active=False)
+
+        relabelled = [title, quick_exit, language, locale, notice, accept, chatbot, message, send, person]
+        relabelled += [breathing, breathing_text, breathing_box, breath_start, breath_stop, plan_box, plan_intro]
+        relabelled += [*plan_fields, plan_save, plan_download, plan_clear]
+
+        def relabel(st: ChatState) -> list:
+            t = chat.texts(st.ui_language)
+            return [
+                gr.update(value=f"# {t['title']}\n{t['tagline']}"),
+                gr.update(value=t["quick_exit"]),
+                gr.update(label=t["language"], choices=language_choices(t), value=st.language_choice),
+                gr.update(
+                    label=t["locale"], choices=locale_choices(prompts_dir, st.ui_language), value=st.shown_locale
+                ),
+                gr.update(value=t.notice_for(st.shown_locale, prompts_dir)),
+                gr.update(value=t["notice_accept"]),
+                gr.update(label=t["chat"]),
+                gr.update(label=t["message"], placeholder=t["message_placeholder"]),
+                gr.update(value=t["send"]),
+                gr.update(value=t["person"]),
+                gr.update(label=t["breathing"]),
+                gr.update(value=t.grounding),
+                gr.update(value=breathing_html(t)),
+                gr.update(value=t["breathing_start"]),
+                gr.update(value=t["breathing_stop"]),
+                gr.update(label=t["plan"]),
+                gr.update(value=t["plan_intro"]),
+                *[gr.update(label=t[label]) for _, label in SECTIONS],
+                gr.update(value=t["plan_save"]),
+                gr.update(value=t["plan_download"]),
+                gr.update(value=t["plan_clear"]),
+            ]
+
+        def on_load(st: ChatState, saved: Any, request: gr.Request) -> list:
+            accept_language = request.headers.get("accept-language") if request else None
+            st.ui_language = guess_language(accept_language)
+            guessed = guess_locale(accept_language, st.ui_language)
+            st.locale = guessed if guessed != DEFAULT_LOCALE[st.ui_language] else None
+            plan = clean_plan(saved)
+            return [st, *relabel(st), *[gr.update(value=plan[name]) for name, _ in SECTIONS]]
+
+        page.load(on_load, [state, plan_store], [state, *relabelled, *plan_fields], api_visibility="private")
+
+        def on_accept() -> list:
+            return [gr.update(visible=False), gr.update(visible=True), gr.Timer(active=True)]
+
+        accept.click(on_accept, None, [notice_box, chat_area, timer], api_visibility="private").then(
+            None, js="() => { document.querySelector('#message textarea')?.focus(); }"
+        )
+
+        def views(st: ChatState, conversation: Conversation | None) -> tuple[Any, Any]:
+            t = chat.texts(st.ui_language)
+            html_banner = crisis_banner(Level(st.level), st.shown_locale, st.ui_language, t, prompts_dir)
+            return gr.update(value=html_banner, visible=bool(html_banner)), status_html(st.mode, st.level, t)
+
+        def on_message(text: str, history: Any, st: ChatState, person_requested: bool = False) -> list:
+            history = plain(history)
+            try:
+                turn, line = chat.triage(st, text, person=person_requested)
+            except Exception:
+                log.exception("triage failed")
+                return [history, gr.update(), *views(st, None), chat.error_line(st), st]
+            if turn is None:
+                return [history, gr.update(), *views(st, None), line, st]
+            texts_before = chat.texts(st.ui_language)
+            history.append({"role": "user", "content": texts_before["person_message"] if person_requested else text})
+            if st.language_choice == "auto":
+                st.ui_language = turn.language
+            st.level = max(st.level, int(turn.level))
+            conversation = turn.conversation
+            mode = getattr(conversation, "mode", None)
+            st.mode = mode if mode in MODES else st.mode
+            if turn.decision.handoff and st.mode == "bot":
+                st.mode = "waiting"
+            if getattr(turn, "with_counsellor", False):
+                pass  # the counsellor answers; their messages arrive by polling
+            elif turn.fixed is not None:
+                history.append({"role": "assistant", "content": turn.fixed})
+            elif turn.answer is not None:
+                history.append({"role": "assistant", "content": "…"})
+            return [history, "", *views(st, conversation), "", st]
+
+        def on_person(history: Any, st: ChatState) -> list:
+            history = plain(history)
+            try:
+                notice_text = chat.request_person(st)
+            except Exception:
+                log.exception("requesting a person failed")
+                return [history, *views(st, None), chat.error_line(st), st]
+            history.append({"role": "assistant", "content": notice_text})
+            return [history, *views(st, None), "", st]
+
+        def stream(history: Any, st: ChatState):
+            turn = chat.take_pending(st)
+            if turn is None:
+                yield gr.skip()
+                return
+            history = plain(history)
+            t = chat.texts(turn.language)
+            shown = ""
+            try:
+                for token in turn.answer.tokens():
+                    shown += token
+                    history[-1] = {"role": "assistant", "content": shown}
+                    yield history
+                if turn.answer.replaced:
+                    final = turn.answer.text
+                else:
+                    final = turn.answer.text + sources_note(turn.answer, t)
+                history[-1] = {"role": "assistant", "content": final}
+                if turn.follow_up:
+                    history.append({"role": "assistant", "content": turn.follow_up})
+                chat.companion.record(turn)
+            except Exception:
+                log.exception("generating a reply failed")
+                history[-1] = {"role": "assistant", "content": chat.error_line(st)}
+            yield history
+
+        turn_outputs = [chatbot, message, banner, status, note, state]
+        for trigger in (message.submit, send.click):
+            trigger(
+                on_message, [message, chatbot, state], turn_outputs, concurrency_limit=8, api_visibility="private"
+            ).then(stream, [chatbot, state], [chatbot], concurrency_limit=1, concurrency_id="model", **PRIVATE).then(
+                relabel, [state], relabelled, api_visibility="private"
+            )
+        person.click(on_person, [chatbot, state], [chatbot, banner, status, note, state], api_visibility="private")
+
+        def poll(history: Any, st: ChatState) -> list:
+            if st.conversation_id is None:
+                return [gr.skip(), gr.skip(), gr.skip(), st]
+            mode, new = chat.updates(st)
+            if not new and mode == st.mode:
+                return [gr.skip(), gr.skip(), gr.skip(), st]
+            history = plain(history)
+            label = chat.texts(st.ui_language)["counsellor"]
+            for _, role, text in new:
+                content = f"**{label}:** {text}" if role == "counsellor" else f"*{text}*"
+                history.append({"role": "assistant", "content": content})
+            st.mode = mode if mode in MODES else st.mode
+            return [history, *views(st, None), st]
+
+        timer.tick(poll, [chatbot, state], [chatbot, banner, status, state], api_visibility="private")
+
+        def on_language(choice: str, st: ChatState) -> list:
+            st.language_choice = choice if choice in ("auto", *LANGUAGE_NAMES) else "auto"
+            if st.language_choice != "auto":
+                st.ui_language = st.language_choice
+            conversation = chat.conversation(st)
+            if conversation is not None:
+                conversation.language = None if st.language_choice == "auto" else st.language_choice
+            return [st, *views(st, conversation)]
+
+        language.input(on_language, [language, state], [state, banner, status], api_visibility="private").then(
+            relabel, [state], relabelled, api_visibility="private"
+        )
+
+        def on_locale(choice: str, st: ChatState) -> list:
+            st.locale = choice if choice in LOCALES else None
+            conversation = chat.conversation(st)
+            if conversation is not None:
+                conversation.locale = st.locale
+            t = chat.texts(st.ui_language)
+            return [st, *views(st, conversation), gr.update(value=t.notice_for(st.shown_locale, prompts_dir))]
+
+        locale.input(on_locale, [locale, state], [state, banner, status, notice], api_visibility="private")
+
+        quick_exit.click(None, js=quick_exit_js(en["quick_exit_url"]))
+        breath_start.click(None, js=BREATHING_START_JS)
+        breath_stop.click(None, js=BREATHING_STOP_JS)
+
+        def on_save(st: ChatState, *values: str) -> list:
+            plan = clean_plan(dict(zip([n for n, _ in SECTIONS], values, strict=True)))
+            return [plan, chat.texts(st.ui_language)["plan_saved"]]
+
+        plan_save.click(on_save, [state, *plan_fields], [plan_store, plan_note], api_visibility="private")
+
+        def on_clear(st: ChatState) -> list:
+            return [{}, *[gr.update(value="") for _ in SECTIONS], chat.texts(st.ui_language)["plan_cleared"]]
+
+        plan_clear.click(on_clear, [state], [plan_store, *plan_fields, plan_note], api_visibility="private")
+
+        def on_download(st: ChatState, *values: str) -> list:
+            plan = dict(zip([n for n, _ in SECTIONS], values, strict=True))
+            t = chat.texts(st.ui_language)
+            name = "safety-plan.txt" if st.ui_language == "en" else "安全计划.txt"
+            return [render_plan(plan, t, st.shown_locale, prompts_dir), name]
+
+        plan_download.click(on_download, [state, *plan_fields], [plan_text, plan_name], api_visibility="private").then(
+            None, [plan_text, plan_name], None, js=DOWNLOAD_JS
+        )
+    return page
