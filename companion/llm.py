@@ -65,6 +65,7 @@ class LlamaCppChat(BaseChatModel):
     n_threads: int = 2
     max_tokens: int = 256
     temperature: float = 0.3
+    timeout_s: float = 120.0  # longest wait for the next piece before giving up
     _server: Any = PrivateAttr(default=None)
 
     @property
@@ -127,7 +128,7 @@ class LlamaCppChat(BaseChatModel):
 
         threading.Thread(target=work, daemon=True, name="llama.cpp").start()
         try:
-            while (item := chunks.get()) is not done:
+            while (item := self._next(chunks)) is not done:
                 if isinstance(item, Exception):
                     raise LLMError(f"llama.cpp failed: {item}", "see the log above")
                 if "error" in item:
@@ -140,6 +141,14 @@ class LlamaCppChat(BaseChatModel):
                         yield ChatGenerationChunk(message=AIMessageChunk(content=text))
         finally:
             cancelled.set()
+
+    def _next(self, chunks: queue.Queue) -> Any:
+        try:
+            return chunks.get(timeout=self.timeout_s)
+        except queue.Empty:
+            raise LLMError(
+                f"llama.cpp sent nothing for {self.timeout_s:.0f} s", "the machine may be overloaded"
+            ) from None
 
 
 def chat_model(settings: Settings, progress: Any = None) -> BaseChatModel:
@@ -163,6 +172,7 @@ def chat_model(settings: Settings, progress: Any = None) -> BaseChatModel:
         n_threads=settings.n_threads,
         max_tokens=settings.max_tokens,
         temperature=settings.temperature,
+        timeout_s=settings.llm_timeout_s,
     )
 
 

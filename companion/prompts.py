@@ -21,7 +21,7 @@ _REQUIRED = {
     "passage.md": {"n", "title", "text"},
 }
 # Fixed replies (no model): each gets the locale's hotlines and emergency numbers.
-FIXED = ("crisis_high", "crisis_imminent", "crisis_waiting", "check_in", "guard_fallback")
+FIXED = ("crisis_high", "crisis_imminent", "crisis_waiting", "check_in", "guard_fallback", "model_unavailable")
 # Notices about the human queue (a person is coming, has joined, has left); numbers optional.
 NOTICES = ("person_coming", "counsellor_joined", "counsellor_left")
 _FIXED_FIELDS = {"hotlines", "emergency"}

@@ -8,6 +8,7 @@ before each piece is shown. The web app and the CLI call this layer; it never im
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import Iterator, Sequence
@@ -30,6 +31,7 @@ from companion.settings import Settings
 from companion.transcripts import Transcripts
 from companion.triage import Action, Decision, decide
 
+log = logging.getLogger(__name__)  # never logs message text: only what happened
 MAX_MESSAGE_CHARS = 4000
 HISTORY_TURNS = 3  # earlier exchanges sent back to the model, newest last
 _CITATION = re.compile(r"[\[【［](\d{1,2})[\]】］]")
@@ -118,11 +120,13 @@ class Answer:
     llm: BaseChatModel
     embeddings: Embeddings | None = None
     fallback: str = ""  # the safe fixed reply shown if the output guard trips
+    unavailable: str = ""  # the safe fixed reply shown if the model fails or stalls
     text: str = ""
     attributed: bool = False  # citations were added by attribute(), not written by the model
     raw: str = ""  # exactly what the model generated
     guard: GuardResult = GuardResult((), ())
     replaced: bool = False  # the guard tripped and `text` is the fallback
+    failed: bool = False  # the model failed or stalled; `text` ends with the unavailable reply
 
     def tokens(self) -> Iterator[str]:
         """Stream the reply as it is generated, checked by the output guard as it grows.
@@ -137,7 +141,7 @@ class Answer:
         shown, pending, raw = "", "", []
         stream = self.llm.stream(self.messages)
         try:
-            for chunk in stream:
+            for chunk in _guarded(stream, self):
                 piece = chunk.text
                 if not piece:
                     continue
@@ -158,6 +162,12 @@ class Answer:
         finally:
             stream.close()  # stops llama.cpp if we leave early
         self.raw = "".join(raw)
+        if self.failed:
+            # The model went away mid-reply: nothing unchecked is shown, the youth gets resources.
+            notice = self.unavailable if not shown else "\n\n" + self.unavailable
+            self.text = shown + notice
+            yield notice
+            return
         if not self.guard.safe:
             self.replaced = True
             self.text = self.fallback
@@ -174,6 +184,15 @@ class Answer:
     @property
     def cited(self) -> list[Passage]:
         return [self.passages[n - 1] for n in cited_numbers(self.text, len(self.passages))]
+
+
+def _guarded(stream: Iterator, answer: Answer) -> Iterator:
+    """The model's stream, ending quietly (and marking the answer failed) if the model fails."""
+    try:
+        yield from stream
+    except Exception as exc:  # any backend: llama.cpp, an HTTP server gone, a timeout
+        log.warning("chat model failed (%s); the safe reply is shown instead", type(exc).__name__)
+        answer.failed = True
 
 
 @dataclass
@@ -353,6 +372,8 @@ class Companion:
             guard = None
             if turn.answer.replaced:
                 guard = {"replaced": True, "reasons": list(turn.answer.guard.reasons), "raw": turn.answer.raw[:2000]}
+            elif turn.answer.failed:
+                guard = {"model_failed": True}
             self._keep_reply(turn.conversation, turn.answer.question, turn.reply, guard)
 
     def answer(
@@ -373,6 +394,7 @@ class Companion:
             llm=self.llm,
             embeddings=self.knowledge.store.embeddings,
             fallback=self.prompts(lang).fixed_reply("guard_fallback", locale),
+            unavailable=self.prompts(lang).fixed_reply("model_unavailable", locale),
         )
 
     def messages(
