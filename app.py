@@ -19,15 +19,19 @@ def main(argv: list[str]) -> int:
     from companion.web import DEFAULT_HOST, DEFAULT_PORT
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default=os.environ.get("COMPANION_WEB_HOST", DEFAULT_HOST))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("COMPANION_WEB_PORT", DEFAULT_PORT)))
+    parser.add_argument("--host", default=None, help=f"default: settings web_host ({DEFAULT_HOST})")
+    parser.add_argument("--port", type=int, default=None, help=f"default: settings web_port ({DEFAULT_PORT})")
     args = parser.parse_args(argv)
     try:
         import uvicorn
 
+        from companion.privacy import configure_logging
         from companion.web import accounts_for, create_app
 
+        configure_logging()
         settings = load_settings()
+        args.host = args.host or settings.web_host
+        args.port = args.port or settings.web_port
         companion = _prepare(settings)
         app = create_app(settings, companion)
         if not accounts_for(companion, settings).list():

@@ -433,6 +433,36 @@ def queue_show(entry_id: int, username: str) -> None:
         click.echo(f"  {m.at:%H:%M:%S} {m.counsellor or m.role}{level}: {m.text}")
 
 
+@cli.group()
+def transcripts() -> None:
+    """Export stored conversations."""
+
+
+@transcripts.command("export")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="JSON Lines file to write.")
+@click.option("--as", "username", required=True, help="A supervisor's name: the export is audited.")
+@click.option("--no-redact", is_flag=True, help="Keep phone numbers, e-mails, ID numbers and names.")
+def transcripts_export(out: Path, username: str, no_redact: bool) -> None:
+    """Write every conversation (phone numbers, e-mails, IDs and names redacted by default)."""
+    import json
+
+    from companion.store import AuditRow
+    from companion.transcripts import export
+
+    settings = _settings()
+    store = _store()
+    who = _accounts().get(username)
+    if who is None or not who.active or not who.supervisor:
+        raise CompanionError(f"{username!r} is not an active supervisor", "exports need a supervisor account")
+    rows = export(store, settings.prompts_dir, redacted=not no_redact)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with store.session() as s:
+        detail = {"conversations": len(rows), "redacted": not no_redact}
+        s.add(AuditRow(actor=who.username, action="transcripts.export", detail=detail))
+    click.echo(f"{len(rows)} conversations -> {out}" + ("" if no_redact else " (redacted)"))
+
+
 @cli.group("eval")
 def eval_() -> None:
     """Run offline test sets; each writes a JSON result and a self-contained HTML report.
@@ -634,4 +664,9 @@ def eval_latency(
 
 
 def main() -> None:
+    import logging
+
+    from companion.privacy import configure_logging
+
+    configure_logging(logging.WARNING)
     cli()

@@ -345,6 +345,9 @@ class Companion:
         if conversation.handed_off_at is None or level > conversation.handed_off_at:
             self._request_person(conversation, level, language, locale)
             conversation.handed_off_at = level
+            if self.transcripts is not None:
+                notice = self.prompts(language).fixed_reply("person_coming", locale)
+                self.transcripts.add_reply(conversation, notice, role="notice")
 
     def _request_person(self, conversation: Conversation, level: Level, language: Language, locale: str) -> None:
         self.handoff.request(

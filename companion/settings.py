@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lockout_s: float = 900.0
 
+    # Web app: loopback by default; behind HTTPS set web_secure_cookie. The session secret signs
+    # counsellors' login cookies; all app processes of one site must share it (default: a key
+    # file made once in data_dir).
+    web_host: str = "127.0.0.1"
+    web_port: int = 7860
+    session_secret: str | None = None
+    web_secure_cookie: bool = False
+
     # Retrieval.
     top_k: int = Field(2, description="Passages given to the model with each message.")
     min_relevance: float = Field(0.84, description="Cosine similarity below which a passage is not used (e5 scale).")

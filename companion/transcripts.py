@@ -130,6 +130,7 @@ class Transcripts:
             self.create(conversation)
             return
         for name in ("handed_off_at", "user_messages", "risk", "risk_messages", "history", "mode", "checked_in"):
+            # language and locale stay as the caller has them: the youth's latest choice wins
             setattr(conversation, name, getattr(fresh, name))
         conversation.last_message_id = fresh.last_message_id
 
@@ -171,6 +172,7 @@ class Transcripts:
         if conversation.handed_off_at is not None:
             row.handed_off_at = max(row.handed_off_at or 0, int(conversation.handed_off_at))
         row.checked_in = row.checked_in or conversation.checked_in
+        row.language, row.locale = conversation.language, conversation.locale  # the youth may switch
         conversation.risk.level = Level(row.level)
         conversation.mode = row.mode
 
@@ -191,3 +193,43 @@ class Transcripts:
             if row is None:
                 raise ConversationNotFound("no such conversation", "start a new conversation")
             return row.mode
+
+
+def export(store: Store, prompts_dir, redacted: bool = True) -> list[dict]:
+    """Every conversation with its messages, for research or audit; redacted unless asked not to."""
+    from companion.privacy import redact
+
+    def clean(text: str) -> str:
+        return redact(text, prompts_dir) if redacted else text
+
+    with store.session() as s:
+        conversations = list(s.scalars(select(ConversationRow).order_by(ConversationRow.created_at)))
+        rows = s.execute(
+            select(MessageRow, CounsellorRow.username)
+            .outerjoin(CounsellorRow, CounsellorRow.id == MessageRow.counsellor_id)
+            .order_by(MessageRow.id)
+        ).all()
+    by_conversation: dict[str, list[dict]] = {}
+    for m, counsellor in rows:
+        by_conversation.setdefault(m.conversation_id, []).append(
+            {
+                "role": m.role,
+                "counsellor": counsellor,
+                "text": clean(m.text),
+                "at": m.created_at.isoformat(),
+                "level": None if m.level is None else Level(m.level).label,
+                "confirmed_level": None if m.confirmed_level is None else Level(m.confirmed_level).label,
+                "evidence": [e | {"text": clean(e["text"])} for e in m.evidence or ()],
+            }
+        )
+    return [
+        {
+            "id": c.id,
+            "created_at": c.created_at.isoformat(),
+            "locale": c.locale,
+            "level": Level(c.level).label,
+            "redacted": redacted,
+            "messages": by_conversation.get(c.id, []),
+        }
+        for c in conversations
+    ]
