@@ -463,6 +463,30 @@ def transcripts_export(out: Path, username: str, no_redact: bool) -> None:
     click.echo(f"{len(rows)} conversations -> {out}" + ("" if no_redact else " (redacted)"))
 
 
+@cli.command("llm-server")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8081, show_default=True)
+@click.option("--parallel", type=int, default=4, show_default=True, help="Conversations generated at once.")
+@click.option("--api-key", envvar="COMPANION_OPENAI_API_KEY", required=True, help="Clients must send it (env ok).")
+def llm_server(host: str, port: int, parallel: int, api_key: str) -> None:
+    """Serve the chat model as an OpenAI-compatible server for several app processes."""
+    import signal
+    import threading
+
+    from companion.llm import serve
+
+    settings = _settings()
+    server = serve(settings, host, port, api_key, parallel)
+    click.echo(f"serving {settings.model_path or settings.chat_model} at http://{host}:{port}/v1", err=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    del server
+
+
 @cli.group("eval")
 def eval_() -> None:
     """Run offline test sets; each writes a JSON result and a self-contained HTML report.

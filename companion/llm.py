@@ -151,6 +151,33 @@ class LlamaCppChat(BaseChatModel):
             ) from None
 
 
+def serve(settings: Settings, host: str, port: int, api_key: str, parallel: int = 4) -> Any:
+    """Serve the local GGUF as an OpenAI-compatible server (llama.cpp's own), for many app processes.
+
+    Returns the running server; it listens until the process ends. Point app processes at it
+    with `openai_base_url = "http://HOST:PORT/v1"` and `openai_api_key`.
+    """
+    import xllamacpp
+
+    params = xllamacpp.CommonParams()
+    params.model.path = str(local_model_path(settings))
+    params.n_ctx = settings.n_ctx * parallel  # each of the parallel slots gets n_ctx
+    params.n_parallel = parallel
+    params.cont_batching = True
+    params.cpuparams.n_threads = settings.n_threads
+    params.cpuparams_batch.n_threads = settings.n_threads
+    params.cache_prompt = True
+    params.verbosity = -1
+    params.hostnames = [host]
+    params.port = port
+    params.api_keys = [api_key]
+    params.timeout_read = params.timeout_write = int(settings.llm_timeout_s)
+    try:
+        return xllamacpp.Server(params)
+    except Exception as exc:
+        raise LLMError(f"llama.cpp could not start on {host}:{port}: {exc}", "check the port is free") from None
+
+
 def chat_model(settings: Settings, progress: Any = None) -> BaseChatModel:
     """The chat model the settings ask for: an OpenAI-compatible server or a local GGUF."""
     if settings.openai_base_url:
