@@ -8,6 +8,9 @@ named in the error and the existing index is left as it was.
 from __future__ import annotations
 
 import hashlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,6 +24,10 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from companion.errors import DocumentError, KnowledgeError
 from companion.language import LANGUAGES, Language
 from companion.settings import Settings
+
+log = logging.getLogger(__name__)
+# Searches run here so that a hung vector server costs at most retrieval_timeout_s.
+_SEARCHES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="retrieval")
 
 MAX_DOCUMENT_BYTES = 512 * 1024
 MIN_BODY_CHARS = 80
@@ -221,12 +228,17 @@ def chroma_client(settings: Settings) -> Any:
     try:
         if settings.chroma_url:
             url = urlparse(settings.chroma_url)
-            return chromadb.HttpClient(
+            connect = _SEARCHES.submit(
+                chromadb.HttpClient,
                 host=url.hostname or "127.0.0.1",
                 port=url.port or (443 if url.scheme == "https" else 8000),
                 ssl=url.scheme == "https",
                 settings=chroma_settings,
             )
+            try:
+                return connect.result(timeout=settings.retrieval_timeout_s)
+            except FutureTimeout:
+                raise TimeoutError(f"no answer in {settings.retrieval_timeout_s:.0f} s") from None
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     except Exception as exc:
@@ -327,5 +339,18 @@ class Knowledge:
         return passages
 
     def relevant(self, query: str, language: Language, k: int | None = None) -> list[Passage]:
-        """Passages similar enough to answer from; may be empty."""
-        return [p for p in self.search(query, language, k) if p.score >= self.settings.min_relevance]
+        """Passages similar enough to answer from; may be empty.
+
+        If the vector store fails or takes longer than `retrieval_timeout_s`, the answer goes
+        on without passages (the honest no-context prompt) rather than keeping the youth waiting.
+        """
+        search = _SEARCHES.submit(self.search, query, language, k)
+        try:
+            passages = search.result(timeout=self.settings.retrieval_timeout_s)
+        except FutureTimeout:
+            log.warning("retrieval took over %.0f s; answering without passages", self.settings.retrieval_timeout_s)
+            return []
+        except Exception as exc:  # a vector server gone away: degrade, never fail the reply
+            log.warning("retrieval failed (%s); answering without passages", type(exc).__name__)
+            return []
+        return [p for p in passages if p.score >= self.settings.min_relevance]

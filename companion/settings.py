@@ -76,9 +76,18 @@ class Settings(BaseSettings):
     web_port: int = 7860
     session_secret: str | None = None
     web_secure_cookie: bool = False
+    # Youth sessions and limits: the youth's conversation rides in a signed cookie (any app
+    # process carries it on); messages are limited per session and per address (kept only as a
+    # salted hash), counted in the database so all processes share the count. A limited message
+    # is still stored and scored: a limit never silences a young person in danger.
+    youth_cookie_max_age_s: int = 24 * 3600
+    rate_session_per_min: int = 20
+    rate_address_per_min: int = 120
+    web_max_body_bytes: int = 64 * 1024  # a larger /api request body is refused with 413
 
     # Retrieval.
     top_k: int = Field(2, description="Passages given to the model with each message.")
+    retrieval_timeout_s: float = 10.0  # a slower vector store is skipped for that reply
     min_relevance: float = Field(0.84, description="Cosine similarity below which a passage is not used (e5 scale).")
 
     @property
