@@ -189,6 +189,7 @@ def test_person_button_queues_at_any_level(web):
 def test_empty_or_huge_messages_get_one_friendly_line(web):
     _, app, _, _ = web
     chat: YouthChat = app.state.youth
-    assert chat.triage(ChatState(), "   \u200b\x00 ") == (None, "Type a message first.")
-    turn, line = chat.triage(ChatState(ui_language="zh"), "x" * 5000)
-    assert turn is None and "太长" in line
+    empty = chat.triage(ChatState(), "   \u200b\x00 ")
+    assert empty.turn is None and empty.note == "Type a message first."
+    huge = chat.triage(ChatState(ui_language="zh"), "x" * 5000)
+    assert huge.turn is None and "太长" in huge.note

@@ -26,6 +26,7 @@ from companion.store.schema import (
     MessageRow,
     NoteRow,
     QueueEntryRow,
+    RateLimitRow,
     now,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "MessageRow",
     "NoteRow",
     "QueueEntryRow",
+    "RateLimitRow",
     "Store",
     "StoreError",
     "now",
@@ -46,7 +48,7 @@ __all__ = [
 ]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0002"
+HEAD = "0003"
 
 
 class StoreError(CompanionError):

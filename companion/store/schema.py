@@ -143,3 +143,17 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     conversation_id: Mapped[str | None] = mapped_column(String(64), index=True)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class RateLimitRow(Base):
+    """Messages counted per youth session or per address in the current and previous minute.
+
+    `key` is a keyed hash ("s:…" a session, "a:…" an address): never a raw IP or conversation id.
+    """
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    minute: Mapped[int] = mapped_column(Integer, index=True)  # minutes since the epoch
+    count: Mapped[int] = mapped_column(Integer, default=0)  # hits in `minute`
+    previous: Mapped[int] = mapped_column(Integer, default=0)  # hits in the minute before it

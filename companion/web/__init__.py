@@ -12,17 +12,18 @@ from __future__ import annotations
 import html
 import logging
 import os
+import secrets
 from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home, before gradio loads
 
 import gradio as gr  # noqa: E402
 from fastapi import FastAPI, Form, Request  # noqa: E402
-from fastapi.responses import HTMLResponse, RedirectResponse, Response  # noqa: E402
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response  # noqa: E402
 
 from companion.errors import CompanionError  # noqa: E402
 from companion.settings import Settings  # noqa: E402
-from companion.web.auth import COOKIE, Sessions, load_secret, same_origin  # noqa: E402
+from companion.web.auth import COOKIE, Sessions, YouthCookies, load_secret, same_origin  # noqa: E402
 from companion.web.texts import load_web_texts  # noqa: E402
 
 __all__ = ["create_app", "DEFAULT_HOST", "DEFAULT_PORT"]
@@ -30,6 +31,7 @@ __all__ = ["create_app", "DEFAULT_HOST", "DEFAULT_PORT"]
 log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
+PAGE_MAX_BODY_BYTES = 8 * 1024 * 1024  # Gradio events carry the chat history back; /api has its own limit
 _SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
@@ -54,6 +56,27 @@ def accounts_for(companion: Any, settings: Settings) -> Any:
         max_failures=getattr(settings, "login_max_failures", 5),
         lockout_s=getattr(settings, "login_lockout_s", 900.0),
     )
+
+
+def rate_limits(companion: Any, settings: Settings, secret: bytes) -> Any:
+    """Rate limits counted in the service's store (shared by all app processes), if it has one."""
+    store = getattr(companion, "store", None)
+    if store is None:
+        return None
+    from companion.limits import RateLimits
+
+    return RateLimits(
+        store,
+        secret,
+        per_session=int(getattr(settings, "rate_session_per_min", 20)),
+        per_address=int(getattr(settings, "rate_address_per_min", 120)),
+    )
+
+
+def _owns_session(chat: Any, request: Request) -> bool:
+    """A youth page's event stream goes only to the visitor whose cookie the session is bound to."""
+    owner = chat.owner(request.query_params.get("session_hash"))
+    return owner is None or owner == chat.cookie_id(request)
 
 
 class Gate:
@@ -107,6 +130,7 @@ font-size:1rem;background:#175cd3;color:#fff;border:0;border-radius:6px}}.error{
 
 def create_app(settings: Settings, companion: Any = None) -> FastAPI:
     """The whole web app on the given settings; builds the companion if none is given."""
+    from companion.web.api import BodyLimit, build_api, set_youth_cookie
     from companion.web.console import build_console
     from companion.web.console import css as console_css
     from companion.web.youth import CSS, YouthChat, build_youth, head_script
@@ -118,15 +142,24 @@ def create_app(settings: Settings, companion: Any = None) -> FastAPI:
     secret = load_secret(settings)
     gate = Gate(Sessions(secret), accounts_for(companion, settings))
     secure_cookie = bool(getattr(settings, "web_secure_cookie", False))
+    youth_cookies = YouthCookies(secret, int(getattr(settings, "youth_cookie_max_age_s", 24 * 3600)))
+    chat = YouthChat(companion, rate_limits(companion, settings, secret), youth_cookies)
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    api_limit = int(getattr(settings, "web_max_body_bytes", 64 * 1024))
+    app.add_middleware(BodyLimit, limit=PAGE_MAX_BODY_BYTES, api_limit=api_limit, prompts_dir=settings.prompts_dir)
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Response:
         path = request.url.path
         if path in ("/console", "/console/") and request.method == "GET" and gate.staff(request.cookies) is None:
             return RedirectResponse("/login", status_code=303)
+        if path == "/gradio_api/queue/data" and not _owns_session(chat, request):
+            return JSONResponse({"error": "this page session belongs to another visitor"}, status_code=403)
         response = await call_next(request)
+        if path == "/" and request.method == "GET" and chat.cookie_id(request) is None:
+            # The youth page's conversation cookie, made on the first visit (stored at the first message).
+            set_youth_cookie(response, youth_cookies, secrets.token_urlsafe(18), secure_cookie)
         for key, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         if path.startswith("/console"):
@@ -168,10 +201,10 @@ def create_app(settings: Settings, companion: Any = None) -> FastAPI:
         response.delete_cookie(COOKIE, path="/")
         return response
 
+    app.mount("/api", build_api(chat, youth_cookies, secure_cookie))  # before the youth page takes "/"
     common = {"footer_links": [], "run_history": False, "show_error": False, "ssr_mode": False, "pwa": False}
     console = build_console(companion, gate)
     app = gr.mount_gradio_app(app, console, path="/console", auth_dependency=gate.username, css=console_css(), **common)
-    chat = YouthChat(companion)
     youth = build_youth(chat, plan_secret=secret.decode()[:32])
     exit_url = load_web_texts(settings.prompts_dir, "en")["quick_exit_url"]
     app = gr.mount_gradio_app(app, youth, path="/", css=CSS, head=head_script(exit_url), **common)

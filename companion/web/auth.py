@@ -1,10 +1,14 @@
-"""Counsellor sessions for the console: a signed, expiring cookie checked on every request.
+"""Sessions: counsellors' console logins, and each young person's conversation, in signed cookies.
 
 The cookie holds the counsellor's name, role, an expiry and a random id, signed with
 HMAC-SHA256 (stdlib; the secret comes from settings or a file in the data dir, created once).
 It is HttpOnly and SameSite=Strict. Every console event re-reads it and re-checks that the
 account still exists and is active, so the page alone never grants access. Never logs a
 password or a cookie.
+
+A youth's conversation id rides in its own signed, HttpOnly, SameSite=Lax cookie
+(`YOUTH_COOKIE`), signed with the same secret under another key: any app process sharing the
+secret carries the conversation on, and no one can open a conversation without its cookie.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import threading
 import time
@@ -22,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 COOKIE = "companion_console"
+YOUTH_COOKIE = "companion_youth"
 MAX_AGE_S = 8 * 3600  # one shift
 SECRET_FILE = "web_secret.key"
 
@@ -122,3 +128,36 @@ def same_origin(headers: Any) -> bool:
         return origin is None
     host = headers.get("host", "")
     return origin.split("://", 1)[-1].split("/", 1)[0] == host
+
+
+_CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+class YouthCookies:
+    """Signs and checks the youth's conversation cookie: `<conversation id>.<expiry>.<signature>`."""
+
+    def __init__(self, secret: bytes, max_age_s: int = 24 * 3600) -> None:
+        if len(secret) < 16:
+            raise ValueError("the session secret must be at least 16 bytes")
+        self._key = hashlib.sha256(b"companion-youth-session\x00" + secret).digest()
+        self.max_age_s = max_age_s
+
+    def _sign(self, body: str) -> str:
+        return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
+
+    def issue(self, conversation_id: str) -> str:
+        if not _CONVERSATION_ID.fullmatch(conversation_id):
+            raise ValueError("not a conversation id")
+        body = f"{conversation_id}.{int(time.time()) + self.max_age_s}"
+        return f"{body}.{self._sign(body)}"
+
+    def read(self, token: str | None) -> str | None:
+        """The conversation id in a valid, unexpired cookie; None for anything else."""
+        if not isinstance(token, str) or len(token) > 256 or token.count(".") != 2:
+            return None
+        conversation_id, expiry, signature = token.split(".")
+        if not hmac.compare_digest(signature.encode(), self._sign(f"{conversation_id}.{expiry}").encode()):
+            return None
+        if not _CONVERSATION_ID.fullmatch(conversation_id) or not expiry.isdigit() or int(expiry) < time.time():
+            return None
+        return conversation_id

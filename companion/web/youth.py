@@ -1,8 +1,10 @@
 """The youth chat: a Gradio page over `Companion.handle_message`, streaming replies with sources.
 
-Each visitor gets an anonymous conversation with an unguessable id that lives only in the
-server-side Gradio session (never in a URL or a form field), so no one can open another
-youth's conversation. Scoring and queueing run before the chat model and never wait for it.
+Each visitor's conversation id (random, 144 bits) rides only in a signed, HttpOnly cookie
+(`companion.web.auth.YouthCookies`), never in a URL, a form field or the Gradio session: every
+event reads the cookie, so any app process carries the conversation on from the store, and
+knowing another visitor's Gradio session hash gives nothing. Scoring and queueing run before the
+chat model and never wait for it; rate limits never silence a message that shows danger.
 Input is cleaned of invisible characters before scoring; nothing here ever lowers a level.
 """
 
@@ -21,9 +23,12 @@ import gradio as gr
 
 from companion.errors import CompanionError
 from companion.language import Language
+from companion.limits import ALLOWED, RateLimits
 from companion.prompts import DEFAULT_LOCALE, LOCALES, load_hotlines
+from companion.risk import patterns
 from companion.risk.levels import Level
 from companion.service import MAX_MESSAGE_CHARS, Conversation, MessageError, Turn
+from companion.web.auth import YOUTH_COOKIE, YouthCookies
 from companion.web.safety_plan import SECTIONS, clean_plan, render_plan
 from companion.web.texts import LANGUAGE_NAMES, WebTexts, guess_language, guess_locale, load_web_texts, locale_choices
 
@@ -41,6 +46,13 @@ def clean_text(text: object) -> str:
     if not isinstance(text, str):
         return ""
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+
+
+def client_address(request: Any) -> str | None:
+    """The client's address as the server sees it (uvicorn applies X-Forwarded-For only from
+    the proxies in FORWARDED_ALLOW_IPS). Used only for rate limits, hashed."""
+    client = getattr(request, "client", None)
+    return getattr(client, "host", None) if client is not None else None
 
 
 def crisis_banner(level: Level, locale: str, language: Language, texts: WebTexts, prompts_dir: Any) -> str:
@@ -98,9 +110,10 @@ def plain(history: Any) -> list[dict]:
 
 @dataclass
 class ChatState:
-    """What the page remembers about its visitor, held server-side in the Gradio session."""
+    """What the page remembers about its visitor in the Gradio session (none of it is needed to
+    carry the conversation on: that lives in the store, reached through the signed cookie)."""
 
-    conversation_id: str | None = None
+    conversation_id: str | None = None  # from the youth cookie; a session stays bound to one
     ui_language: Language = "en"
     language_choice: str = "auto"  # "auto" | "en" | "zh"
     locale: str | None = None  # chosen or from the browser's region; None follows the language
@@ -114,14 +127,33 @@ class ChatState:
         return self.locale or DEFAULT_LOCALE[self.ui_language]
 
 
-class YouthChat:
-    """The youth-side logic behind the page: conversations, turns waiting to stream, polling."""
+@dataclass
+class Reply:
+    """What one message got: a turn (stored and triaged), or only a friendly note."""
 
-    def __init__(self, companion: Any) -> None:
+    turn: Turn | None
+    note: str = ""
+    retry_after_s: int = 0
+    limited: bool = False  # over a rate limit: no model call (a crisis reply is still given)
+
+
+def in_danger(text: str) -> bool:
+    """The pattern layer (microseconds) sees a plan, means, an attempt or active intent."""
+    return any(hit.level >= Level.HIGH for hit in patterns.match(text))
+
+
+class YouthChat:
+    """The youth-side logic behind the page and the HTTP API: conversations by id (from the
+    signed cookie), rate limits, turns waiting to stream, polling."""
+
+    def __init__(self, companion: Any, limits: RateLimits | None = None, cookies: YouthCookies | None = None) -> None:
         self.companion = companion
         self.settings = companion.settings
+        self.limits = limits
+        self.cookies = cookies
         self._conversations: OrderedDict[str, Conversation] = OrderedDict()
         self._pending: dict[str, Turn] = {}
+        self._owners: OrderedDict[str, str] = OrderedDict()  # Gradio session hash -> conversation id
         self._lock = threading.Lock()
 
     def texts(self, language: Language) -> WebTexts:
@@ -143,7 +175,9 @@ class YouthChat:
             while len(self._conversations) > MAX_CACHED:
                 self._conversations.popitem(last=False)
 
-    def conversation(self, state: ChatState) -> Conversation | None:
+    def conversation(self, state: ChatState, stored_only: bool = False) -> Conversation | None:
+        """The state's conversation: at hand, else from the store (another process may have
+        started it), else a new one under the cookie's id (stored with its first message)."""
         if state.conversation_id is None:
             return None
         with self._lock:
@@ -153,9 +187,63 @@ class YouthChat:
         try:
             conversation = self.companion.load_conversation(state.conversation_id)
         except (CompanionError, AttributeError):
-            return None
+            if stored_only:
+                return None
+            language = None if state.language_choice == "auto" else state.language_choice
+            conversation = Conversation(id=state.conversation_id, language=language, locale=state.locale)
         self._keep(conversation)
         return conversation
+
+    def cookie_id(self, request: Any) -> str | None:
+        """The conversation id in the request's youth cookie, if it is valid."""
+        if self.cookies is None or request is None:
+            return None
+        try:
+            cookies = request.cookies
+        except Exception:  # a request object without cookies (Gradio's own calls)
+            return None
+        return self.cookies.read((cookies or {}).get(YOUTH_COOKIE))
+
+    def restore(self, state: ChatState) -> list[dict]:
+        """The stored conversation as the chat shows it, for a page opened on one that goes on;
+        sets the state's level, mode, choices and last seen message."""
+        conversation = self.conversation(state, stored_only=True)
+        transcripts = getattr(self.companion, "transcripts", None)
+        if conversation is None or transcripts is None:
+            return []
+        if conversation.language in LANGUAGE_NAMES:
+            state.language_choice = state.ui_language = conversation.language
+        state.locale = conversation.locale or state.locale
+        state.level, state.mode = int(conversation.risk.level), conversation.mode
+        label = self.texts(state.ui_language)["counsellor"]
+        history = []
+        for m in transcripts.messages(conversation.id):
+            state.seen = max(state.seen or 0, m.id)
+            if m.role == "user":
+                history.append({"role": "user", "content": m.text})
+            elif m.role == "counsellor":
+                history.append({"role": "assistant", "content": f"**{label}:** {m.text}"})
+            elif m.role == "notice":
+                history.append({"role": "assistant", "content": f"*{m.text}*"})
+            else:
+                history.append({"role": "assistant", "content": m.text})
+        return history
+
+    def bind(self, session_hash: str | None, conversation_id: str) -> None:
+        """Remember which conversation a Gradio session belongs to (see `owner`)."""
+        if not session_hash:
+            return
+        with self._lock:
+            self._owners[session_hash] = conversation_id
+            self._owners.move_to_end(session_hash)
+            while len(self._owners) > 4 * MAX_CACHED:
+                self._owners.popitem(last=False)
+
+    def owner(self, session_hash: str | None) -> str | None:
+        """The conversation a Gradio session was bound to, if any: its event stream is only
+        for a request carrying that conversation's cookie."""
+        with self._lock:
+            return self._owners.get(session_hash or "")
 
     def updates(self, state: ChatState) -> tuple[str, list[tuple[Any, str, str]]]:
         """The conversation's mode and the counsellor's messages and notices since the last poll:
@@ -176,29 +264,59 @@ class YouthChat:
         return mode, shown
 
     # -- one message: triage now, stream the generated answer after ------------------------
-    def triage(self, state: ChatState, text: str, person: bool = False) -> tuple[Turn | None, str]:
-        """Score, queue and decide; returns (turn, note). A note is a friendly line, no turn."""
+    def triage(
+        self, state: ChatState, text: str, person: bool = False, address: str | None = None, keep_choices: bool = False
+    ) -> Reply:
+        """Check limits, then store, score, queue and decide. A message over a rate limit is
+        still stored and triaged (a crisis reply and the queue, whatever the limit) but gets no
+        model call; one far over it is refused unless the pattern layer or the conversation
+        shows danger. `keep_choices` keeps the conversation's stored language and locale."""
         texts = self.texts(state.ui_language)
         text = texts["person_message"] if person else clean_text(text)
         if not text.strip():
-            return None, texts["note_empty"]
+            return Reply(None, texts["note_empty"])
         if len(text.strip()) > MAX_MESSAGE_CHARS:
-            return None, texts["note_too_long"].format(length=f"{len(text.strip()):,}", limit=f"{MAX_MESSAGE_CHARS:,}")
-        conversation = self.conversation(state) or self.start(state)
-        conversation.language = None if state.language_choice == "auto" else state.language_choice
-        conversation.locale = state.locale
+            length, limit = f"{len(text.strip()):,}", f"{MAX_MESSAGE_CHARS:,}"
+            return Reply(None, texts["note_too_long"].format(length=length, limit=limit))
+        if state.conversation_id is None:
+            self.start(state)
+        verdict = self.limits.hit(state.conversation_id, address) if self.limits is not None else ALLOWED
+        if verdict.flood and not person and not in_danger(text) and not self._needs_person(state):
+            return Reply(None, self.slow_down(state, verdict.retry_after_s), verdict.retry_after_s, limited=True)
+        conversation = self.conversation(state)
+        if not keep_choices:
+            conversation.language = None if state.language_choice == "auto" else state.language_choice
+            conversation.locale = state.locale
         try:
             turn = self.companion.handle_message(conversation, text, person_requested=person)
         except MessageError as exc:
-            return None, f"{exc.message} ({exc.fix})" if exc.fix else exc.message
+            return Reply(None, f"{exc.message} ({exc.fix})" if exc.fix else exc.message)
+        if verdict.limited and turn.answer is not None:
+            turn.answer = None  # stored and scored; only the model call is skipped
+            note = self.slow_down(state, verdict.retry_after_s, turn.language)
+            return Reply(turn, note, verdict.retry_after_s, limited=True)
         if turn.answer is not None:
             with self._lock:
                 self._pending[conversation.id] = turn
-        return turn, ""
+        return Reply(turn)
+
+    def _needs_person(self, state: ChatState) -> bool:
+        """The stored conversation is at high risk or with (or waiting for) a person."""
+        conversation = self.conversation(state, stored_only=True)
+        if conversation is None:
+            return False
+        return conversation.risk.level >= Level.HIGH or conversation.mode in ("waiting", "counsellor")
+
+    def slow_down(self, state: ChatState, seconds: int, language: Language | None = None) -> str:
+        numbers = load_hotlines(self.settings.prompts_dir)[state.shown_locale]
+        texts = self.texts(language or state.ui_language)
+        return texts["note_slow_down"].format(seconds=max(1, seconds), hotline=numbers["hotlines"][0]["number"])
 
     def request_person(self, state: ChatState) -> str:
-        """The "talk to a person" button: queue now at any level; returns the notice to show."""
-        conversation = self.conversation(state) or self.start(state)
+        """The "talk to a person" button: queue now at any level (never rate limited)."""
+        if state.conversation_id is None:
+            self.start(state)
+        conversation = self.conversation(state)
         conversation.locale = state.locale
         requester = getattr(self.companion, "request_person", None)
         if requester is not None:
@@ -217,9 +335,9 @@ class YouthChat:
         with self._lock:
             return self._pending.pop(state.conversation_id, None) if state.conversation_id else None
 
-    def error_line(self, state: ChatState) -> str:
+    def error_line(self, state: ChatState, key: str = "error_generic") -> str:
         numbers = load_hotlines(self.settings.prompts_dir)[state.shown_locale]
-        return self.texts(state.ui_language)["error_generic"].format(hotline=numbers["hotlines"][0]["number"])
+        return self.texts(state.ui_language)[key].format(hotline=numbers["hotlines"][0]["number"])
 
 
 # -- the page -------------------------------------------------------------------------------
@@ -256,8 +374,10 @@ def head_script(exit_url: str) -> str:
 
 
 def quick_exit_js(exit_url: str, wrap: bool = True) -> str:
-    """Blank the page, forget this tab's storage, and replace the history entry with a neutral site."""
+    """Blank the page, forget this tab's storage and conversation cookie (the server clears it),
+    and replace the history entry with a neutral site."""
     body = (
+        "try { fetch('/api/exit', {method: 'POST', keepalive: true, credentials: 'same-origin'}); } catch (err) {}"
         "try { sessionStorage.clear(); } catch (err) {}"
         "document.title = ''; document.body.innerHTML = '';"
         f"window.location.replace({json.dumps(exit_url)});"
@@ -312,7 +432,7 @@ def status_html(mode: str, level: int, texts: WebTexts) -> str:
 
 
 def build_youth(chat: YouthChat, plan_secret: str) -> gr.Blocks:
-    """The youth page. Every event reads its own server-side ChatState; none takes an id."""
+    """The youth page. Every event checks the youth cookie against its session; none takes an id."""
     prompts_dir = chat.settings.prompts_dir
     en = chat.texts("en")
 
@@ -408,15 +528,33 @@ def build_youth(chat: YouthChat, plan_secret: str) -> gr.Blocks:
                 gr.update(value=t["plan_clear"]),
             ]
 
+        def session(st: ChatState, request: gr.Request | None) -> bool:
+            """Bind this Gradio session to the conversation in the youth cookie. False when the
+            cookie is missing, forged or expired, or names another conversation than the one
+            this session began with (someone else's session hash gives nothing)."""
+            conversation_id = chat.cookie_id(request)
+            if conversation_id is None or st.conversation_id not in (None, conversation_id):
+                return False
+            if st.conversation_id is None:
+                st.conversation_id = conversation_id
+                chat.bind(getattr(request, "session_hash", None), conversation_id)
+            return True
+
         def on_load(st: ChatState, saved: Any, request: gr.Request) -> list:
             accept_language = request.headers.get("accept-language") if request else None
             st.ui_language = guess_language(accept_language)
             guessed = guess_locale(accept_language, st.ui_language)
             st.locale = guessed if guessed != DEFAULT_LOCALE[st.ui_language] else None
+            history = chat.restore(st) if session(st, request) else []
             plan = clean_plan(saved)
-            return [st, *relabel(st), *[gr.update(value=plan[name]) for name, _ in SECTIONS]]
+            labels = relabel(st)
+            if history:  # the conversation goes on (a reload, or another app process)
+                labels[relabelled.index(chatbot)] = gr.update(label=chat.texts(st.ui_language)["chat"], value=history)
+            return [st, *labels, *[gr.update(value=plan[name]) for name, _ in SECTIONS], *views(st, None)]
 
-        page.load(on_load, [state, plan_store], [state, *relabelled, *plan_fields], api_visibility="private")
+        page.load(
+            on_load, [state, plan_store], [state, *relabelled, *plan_fields, banner, status], api_visibility="private"
+        )
 
         def on_accept() -> list:
             return [gr.update(visible=False), gr.update(visible=True), gr.Timer(active=True)]
@@ -430,17 +568,19 @@ def build_youth(chat: YouthChat, plan_secret: str) -> gr.Blocks:
             html_banner = crisis_banner(Level(st.level), st.shown_locale, st.ui_language, t, prompts_dir)
             return gr.update(value=html_banner, visible=bool(html_banner)), status_html(st.mode, st.level, t)
 
-        def on_message(text: str, history: Any, st: ChatState, person_requested: bool = False) -> list:
+        def on_message(text: str, history: Any, st: ChatState, request: gr.Request) -> list:
             history = plain(history)
+            if not session(st, request):
+                return [history, gr.update(), *views(st, None), chat.error_line(st, "note_session_ended"), st]
             try:
-                turn, line = chat.triage(st, text, person=person_requested)
+                reply = chat.triage(st, text, address=client_address(request))
             except Exception:
                 log.exception("triage failed")
                 return [history, gr.update(), *views(st, None), chat.error_line(st), st]
+            turn, line = reply.turn, reply.note
             if turn is None:
                 return [history, gr.update(), *views(st, None), line, st]
-            texts_before = chat.texts(st.ui_language)
-            history.append({"role": "user", "content": texts_before["person_message"] if person_requested else text})
+            history.append({"role": "user", "content": text})
             if st.language_choice == "auto":
                 st.ui_language = turn.language
             st.level = max(st.level, int(turn.level))
@@ -455,10 +595,16 @@ def build_youth(chat: YouthChat, plan_secret: str) -> gr.Blocks:
                 history.append({"role": "assistant", "content": turn.fixed})
             elif turn.answer is not None:
                 history.append({"role": "assistant", "content": "…"})
+            elif reply.limited:  # kept and scored, but too fast for a generated reply
+                history.append({"role": "assistant", "content": f"*{line}*"})
+                if turn.follow_up:
+                    history.append({"role": "assistant", "content": turn.follow_up})
             return [history, "", *views(st, conversation), "", st]
 
-        def on_person(history: Any, st: ChatState) -> list:
+        def on_person(history: Any, st: ChatState, request: gr.Request) -> list:
             history = plain(history)
+            if not session(st, request):
+                return [history, *views(st, None), chat.error_line(st, "note_session_ended"), st]
             try:
                 notice_text = chat.request_person(st)
             except Exception:
@@ -467,8 +613,8 @@ def build_youth(chat: YouthChat, plan_secret: str) -> gr.Blocks:
             history.append({"role": "assistant", "content": notice_text})
             return [history, *views(st, None), "", st]
 
-        def stream(history: Any, st: ChatState):
-            turn = chat.take_pending(st)
+        def stream(history: Any, st: ChatState, request: gr.Request):
+            turn = chat.take_pending(st) if session(st, request) else None
             if turn is None:
                 yield gr.skip()
                 return
@@ -502,8 +648,8 @@ def build_youth(chat: YouthChat, plan_secret: str) -> gr.Blocks:
             )
         person.click(on_person, [chatbot, state], [chatbot, banner, status, note, state], api_visibility="private")
 
-        def poll(history: Any, st: ChatState) -> list:
-            if st.conversation_id is None:
+        def poll(history: Any, st: ChatState, request: gr.Request) -> list:
+            if st.conversation_id is None or not session(st, request):
                 return [gr.skip(), gr.skip(), gr.skip(), st]
             mode, new = chat.updates(st)
             if not new and mode == st.mode:
@@ -518,11 +664,11 @@ def build_youth(chat: YouthChat, plan_secret: str) -> gr.Blocks:
 
         timer.tick(poll, [chatbot, state], [chatbot, banner, status, state], api_visibility="private")
 
-        def on_language(choice: str, st: ChatState) -> list:
+        def on_language(choice: str, st: ChatState, request: gr.Request) -> list:
             st.language_choice = choice if choice in ("auto", *LANGUAGE_NAMES) else "auto"
             if st.language_choice != "auto":
                 st.ui_language = st.language_choice
-            conversation = chat.conversation(st)
+            conversation = chat.conversation(st) if session(st, request) else None
             if conversation is not None:
                 conversation.language = None if st.language_choice == "auto" else st.language_choice
             return [st, *views(st, conversation)]
@@ -531,9 +677,9 @@ def build_youth(chat: YouthChat, plan_secret: str) -> gr.Blocks:
             relabel, [state], relabelled, api_visibility="private"
         )
 
-        def on_locale(choice: str, st: ChatState) -> list:
+        def on_locale(choice: str, st: ChatState, request: gr.Request) -> list:
             st.locale = choice if choice in LOCALES else None
-            conversation = chat.conversation(st)
+            conversation = chat.conversation(st) if session(st, request) else None
             if conversation is not None:
                 conversation.locale = st.locale
             t = chat.texts(st.ui_language)
