@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _I = re.IGNORECASE
 CHECKS: tuple[tuple[str, re.Pattern], ...] = (
@@ -70,11 +71,45 @@ class GuardResult:
         return not self.reasons
 
 
-def check_reply(text: str) -> GuardResult:
+def check_reply(text: str, secret: str = "") -> GuardResult:
+    """Which checks a reply trips; `secret` is the hidden system prompt it must not reveal."""
     reasons, evidence = [], []
     for name, pattern in CHECKS:
         found = pattern.search(text)
         if found:
             reasons.append(name)
             evidence.append(found.group(0))
+    leaked = leak(text, secret)
+    if leaked:
+        reasons.append("reveals-instructions")
+        evidence.append(leaked)
     return GuardResult(tuple(reasons), tuple(evidence))
+
+
+_SPACE = re.compile(r"\s+")
+LEAK_WINDOW = {"latin": 40, "cjk": 16}  # characters of the instructions repeated verbatim
+
+
+def _normal(text: str) -> str:
+    return _SPACE.sub(" ", text.lower()).strip()
+
+
+@lru_cache(maxsize=8)
+def _windows(hidden: str, n: int) -> frozenset[str]:
+    return frozenset(hidden[i : i + n] for i in range(len(hidden) - n + 1))
+
+
+def leak(text: str, secret: str) -> str:
+    """A stretch of `secret` repeated in `text` (a reply reciting its instructions), or ''."""
+    if not secret or not text:
+        return ""
+    reply, hidden = _normal(text), _normal(secret)
+    cjk = sum("\u4e00" <= c <= "\u9fff" for c in reply) > len(reply) / 4
+    n = LEAK_WINDOW["cjk" if cjk else "latin"]
+    if len(reply) < n:
+        return ""
+    windows = _windows(hidden, n)
+    for i in range(len(reply) - n + 1):
+        if reply[i : i + n] in windows:
+            return reply[i : i + n]
+    return ""

@@ -121,6 +121,7 @@ class Answer:
     embeddings: Embeddings | None = None
     fallback: str = ""  # the safe fixed reply shown if the output guard trips
     unavailable: str = ""  # the safe fixed reply shown if the model fails or stalls
+    secret: str = ""  # the system prompt: a reply that recites it is replaced
     text: str = ""
     attributed: bool = False  # citations were added by attribute(), not written by the model
     raw: str = ""  # exactly what the model generated
@@ -147,7 +148,7 @@ class Answer:
                     continue
                 raw.append(piece)
                 pending += piece
-                self.guard = check_reply(shown + pending)
+                self.guard = check_reply(shown + pending, self.secret)
                 if not self.guard.safe:
                     break
                 cut = max(0, len(pending) - GUARD_HOLDBACK)
@@ -398,6 +399,7 @@ class Companion:
             embeddings=self.knowledge.store.embeddings,
             fallback=self.prompts(lang).fixed_reply("guard_fallback", locale),
             unavailable=self.prompts(lang).fixed_reply("model_unavailable", locale),
+            secret=self.prompts(lang).system,
         )
 
     def messages(
