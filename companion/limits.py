@@ -63,13 +63,14 @@ class RateLimits:
         digest = hmac.new(self._key, f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()
         return f"{kind}:{digest[:48]}"
 
-    def hit(self, session: str | None = None, address: str | None = None) -> Verdict:
-        """Count one message from this session and address; the worse of the two verdicts."""
+    def hit(self, session: str | None = None, address: str | None = None, cost: int = 1) -> Verdict:
+        """Count one message (`cost` hits: a long one costs the classifier more) from this session
+        and address; the worse of the two verdicts."""
         verdicts = []
         if session and self.per_session > 0:
-            verdicts.append(self._hit(self.key("s", session), self.per_session))
+            verdicts.append(self._hit(self.key("s", session), self.per_session, cost))
         if address and self.per_address > 0:
-            verdicts.append(self._hit(self.key("a", address), self.per_address))
+            verdicts.append(self._hit(self.key("a", address), self.per_address, cost))
         if not verdicts:
             return ALLOWED
         return Verdict(
@@ -78,11 +79,11 @@ class RateLimits:
             retry_after_s=max(v.retry_after_s for v in verdicts),
         )
 
-    def _hit(self, key: str, limit: int) -> Verdict:
+    def _hit(self, key: str, limit: int, cost: int) -> Verdict:
         now = self.clock()
         minute = int(now // WINDOW_S)
         try:
-            count, previous = self._count(key, minute)
+            count, previous = self._count(key, minute, max(1, cost))
         except Exception:  # a limiter that cannot count must not stop a message: fail open
             log.warning("rate limit not counted: the store failed", exc_info=True)
             return ALLOWED
@@ -95,17 +96,17 @@ class RateLimits:
         )
         return Verdict(limited=True, flood=estimated > FLOOD_FACTOR * limit, retry_after_s=retry)
 
-    def _count(self, key: str, minute: int) -> tuple[int, int]:
+    def _count(self, key: str, minute: int, cost: int) -> tuple[int, int]:
         table = RateLimitRow.__table__
         c = table.c
         insert = postgresql_insert if self.store.dialect == "postgresql" else sqlite_insert
-        statement = insert(table).values(key=key, minute=minute, count=1, previous=0)
+        statement = insert(table).values(key=key, minute=minute, count=cost, previous=0)
         # Both databases evaluate every SET expression on the row as it was before the update.
         statement = statement.on_conflict_do_update(
             index_elements=[c.key],
             set_={
                 "previous": case((c.minute == minute, c.previous), (c.minute == minute - 1, c.count), else_=0),
-                "count": case((c.minute == minute, c.count + 1), else_=1),
+                "count": case((c.minute == minute, c.count + cost), else_=cost),
                 "minute": minute,
             },
         ).returning(c.count, c.previous)

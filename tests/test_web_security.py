@@ -335,3 +335,24 @@ def test_a_conversation_goes_on_in_another_app_process(tmp_path, scorer, databas
     conversation_id = YouthCookies(SECRET.encode()).read(first.cookies[YOUTH_COOKIE])
     assert first_app.state.companion.queue.open_entry(conversation_id) is not None
     assert len(first.get("/api/messages").json()["messages"]) == 6
+
+
+def test_rate_limits_slide_over_the_minute_and_are_shared_by_processes(database_url):
+    store = open_store(database_url)
+    now = [600.0]  # the start of a minute
+    one = RateLimits(store, b"a secret, long enough", per_session=3, per_address=0, clock=lambda: now[0])
+    two = RateLimits(store, b"a secret, long enough", per_session=3, per_address=0, clock=lambda: now[0])
+    assert [one.hit("conv").limited, two.hit("conv").limited, one.hit("conv").limited] == [False] * 3
+    over = two.hit("conv")  # the other process sees the same count
+    assert over.limited and not over.flood and 1 <= over.retry_after_s <= 120
+    assert not one.hit("another conversation").limited
+    assert one.hit("big", cost=4).limited  # a long message counts for more
+    now[0] = 690.0  # half-way through the next minute: half of the last minute's 4 still counts
+    assert not one.hit("conv").limited  # 1 + 4 * 0.5 = 3
+    assert one.hit("conv").limited  # 2 + 2 = 4
+    now[0] = 800.0  # two minutes on: nothing left
+    assert not one.hit("conv").limited
+    flood = [one.hit("flood") for _ in range(10)]
+    assert flood[3].limited and not flood[3].flood and flood[-1].flood
+    off = RateLimits(store, b"a secret, long enough", per_session=0, per_address=0)
+    assert not any(off.hit("conv", "10.0.0.1").limited for _ in range(10))

@@ -14,7 +14,7 @@ import logging
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Cookie, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -156,8 +156,12 @@ def build_api(chat: YouthChat, cookies: YouthCookies, secure_cookie: bool = Fals
     def texts_for(request: Request, language: str | None = None) -> Any:
         return load_web_texts(prompts_dir, language or guess_language(request.headers.get("accept-language")))
 
-    def conversation_id(request: Request) -> str:
-        found = cookies.read(request.cookies.get(YOUTH_COOKIE))
+    def conversation_id(
+        request: Request,
+        cookie: str | None = Cookie(None, alias=YOUTH_COOKIE, description="Set by POST /conversations."),
+    ) -> str:
+        """The conversation in the signed youth cookie: the only way to name one."""
+        found = cookies.read(cookie)
         if found is None:
             raise ApiError(401, texts_for(request)["api_no_conversation"], "POST /api/conversations")
         return found
@@ -214,11 +218,11 @@ def build_api(chat: YouthChat, cookies: YouthCookies, secure_cookie: bool = Fals
         return response
 
     @api.post("/messages", response_model=MessageOut, responses=ERRORS)
-    def message(request: Request, body: MessageIn) -> Any:
+    def message(request: Request, body: MessageIn, conversation: str = Depends(conversation_id)) -> Any:
         """Triage one message and reply (whole, not streamed). Over the rate limit: 429 with
         Retry-After, but the message is still kept and triaged, and a crisis reply is still given."""
         same_site(request)
-        state = state_for(request, conversation_id(request), body.text)
+        state = state_for(request, conversation, body.text)
         reply = chat.triage(
             state, body.text, person=body.person_requested, address=client_address(request), keep_choices=True
         )
@@ -240,18 +244,18 @@ def build_api(chat: YouthChat, cookies: YouthCookies, secure_cookie: bool = Fals
         return out
 
     @api.post("/person", response_model=MessagesOut, responses=ERRORS)
-    def person(request: Request) -> Any:
+    def person(request: Request, conversation: str = Depends(conversation_id)) -> Any:
         """Ask for a person now, at any level (never rate limited); returns the notice."""
         same_site(request)
-        state = state_for(request, conversation_id(request))
+        state = state_for(request, conversation)
         before = latest_id(chat, state.conversation_id)
         chat.request_person(state)
         return messages_out(chat, state.conversation_id, before)
 
     @api.get("/messages", response_model=MessagesOut, responses=ERRORS)
-    def messages(request: Request, after: int = Query(0, ge=0, le=MAX_MESSAGE_ID)) -> Any:
+    def messages(after: int = Query(0, ge=0, le=MAX_MESSAGE_ID), conversation: str = Depends(conversation_id)) -> Any:
         """Messages after id `after` (counsellors' messages and notices included), for polling."""
-        return messages_out(chat, conversation_id(request), after)
+        return messages_out(chat, conversation, after)
 
     @api.post("/exit", status_code=204, response_model=None, responses=ERRORS)
     def leave(request: Request) -> Response:

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 POLL_S = 2.0  # how often the page asks whether a counsellor has written
 MODES = ("bot", "waiting", "counsellor")
 PRIVATE = {"api_visibility": "private"}  # no documented API for the page's own events
+LONG_MESSAGE_CHARS = 1000  # each this many characters count as one more message for the rate limits
 MAX_CACHED = 2000  # conversations kept in memory; older ones are reloaded from the store
 
 
@@ -280,7 +281,8 @@ class YouthChat:
             return Reply(None, texts["note_too_long"].format(length=length, limit=limit))
         if state.conversation_id is None:
             self.start(state)
-        verdict = self.limits.hit(state.conversation_id, address) if self.limits is not None else ALLOWED
+        cost = 1 + len(text) // LONG_MESSAGE_CHARS  # a long message costs the classifier more
+        verdict = self.limits.hit(state.conversation_id, address, cost) if self.limits is not None else ALLOWED
         if verdict.flood and not person and not in_danger(text) and not self._needs_person(state):
             return Reply(None, self.slow_down(state, verdict.retry_after_s), verdict.retry_after_s, limited=True)
         conversation = self.conversation(state)
