@@ -133,6 +133,16 @@ def bot_messages(page):
     return page.locator("#chat .message.bot")
 
 
+def youth_conversation(app_server, context) -> str | None:
+    """The conversation id in the browser's signed youth cookie (HttpOnly: the page cannot read it)."""
+    cookies = {c["name"]: c for c in context.cookies()}
+    cookie = cookies.get("companion_youth")
+    if cookie is None:
+        return None
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    return app_server["app"].state.youth.cookies.read(cookie["value"])
+
+
 def login(page, url: str, who: tuple[str, str]) -> None:
     page.goto(url + "/console/")
     page.wait_for_url(re.compile(r".*/login$"))
@@ -169,7 +179,8 @@ def test_crisis_message_reaches_a_counsellor_who_writes_back(app_server, browser
     first = staff.locator("#queue-table tbody tr").first
     first.wait_for(timeout=5_000)
     assert time.time() - sent_at < 5 + 15  # queued before the reply; shown within one refresh
-    conversation_id = next(iter(app_server["app"].state.youth._conversations))
+    conversation_id = youth_conversation(app_server, youth_ctx)
+    assert conversation_id is not None
     assert first.get_attribute("data-conversation") == conversation_id
     assert first.locator(".tier").inner_text() in ("high", "imminent")
     shot(staff, "03-console-queue")
@@ -194,6 +205,12 @@ def test_crisis_message_reaches_a_counsellor_who_writes_back(app_server, browser
     # The youth answers; the counsellor sees it in the transcript without reloading.
     send(youth, "I'm at home in my room")
     staff.locator("#transcript").get_by_text("I'm at home in my room").first.wait_for(timeout=10_000)
+    # A reload (or another app process) carries the same conversation on, from the cookie.
+    youth.reload()
+    youth.locator("#accept-notice").click()
+    youth.locator("#chat").get_by_text("I'm at home in my room").wait_for(timeout=10_000)
+    youth.locator("#status").get_by_text("A counsellor has joined").wait_for(timeout=10_000)
+    assert youth_conversation(app_server, youth_ctx) == conversation_id
     assert youth_ctx.outside == [] and staff_ctx.outside == []
     youth_ctx.close()
     staff_ctx.close()
@@ -249,9 +266,14 @@ def test_quick_exit_leaves_at_once_and_clears_the_page(app_server, browser):
     page = ctx.new_page()
     open_chat(page, app_server["url"])
     page.locator("#message textarea").fill("a message I have not sent yet")
+    assert youth_conversation(app_server, ctx) is not None
     page.locator("#quick-exit").click()
     page.wait_for_url(EXIT_URL + "*", timeout=5_000)
     assert "not sent yet" not in page.content()
+    deadline = time.time() + 5
+    while youth_conversation(app_server, ctx) is not None:  # the server forgets the cookie
+        assert time.time() < deadline, "quick exit left the conversation cookie"
+        time.sleep(0.1)
     shot(page, "08-quick-exit")
     page.go_back()
     assert not page.url.startswith(app_server["url"])  # the chat is not in the tab's history
