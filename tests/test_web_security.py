@@ -25,6 +25,7 @@ from companion.store import RateLimitRow, open_store
 from companion.transcripts import Transcripts
 from companion.web import create_app
 from companion.web.auth import COOKIE, YOUTH_COOKIE, Sessions, YouthCookies
+from companion.web.youth import ChatState
 
 SECRET = "a shared secret for every app process, long enough"
 ORIGIN = "http://testserver"
@@ -356,3 +357,17 @@ def test_rate_limits_slide_over_the_minute_and_are_shared_by_processes(database_
     assert flood[3].limited and not flood[3].flood and flood[-1].flood
     off = RateLimits(store, b"a secret, long enough", per_session=0, per_address=0)
     assert not any(off.hit("conv", "10.0.0.1").limited for _ in range(10))
+
+
+def test_the_youth_page_applies_the_same_limits_and_the_same_safety_rule(tmp_path, scorer):
+    app, llm = make_app(tmp_path, scorer, rate_session_per_min=1)
+    chat = app.state.youth
+    state = ChatState(conversation_id="page-cookie-conversation-id", ui_language="zh")
+    first = chat.triage(state, "你好", address="10.0.0.7")
+    assert first.turn is not None and not first.limited
+    slow = chat.triage(state, "今天好累", address="10.0.0.7")
+    assert slow.limited and slow.turn is not None and slow.turn.answer is None and "太快" in slow.note
+    danger = chat.triage(state, "药已经摆在我面前了，今晚就结束吧", address="10.0.0.7")
+    assert danger.turn.fixed and danger.turn.level == Level.IMMINENT and "120" in danger.turn.fixed
+    assert app.state.companion.queue.open_entry(state.conversation_id).tier == Level.IMMINENT
+    assert llm.calls == 0  # the page streams the first answer itself; the others never reach the model
