@@ -12,7 +12,7 @@ import logging
 import re
 import secrets
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
@@ -22,10 +22,10 @@ from companion.errors import CompanionError
 from companion.guard import GuardResult, check_reply
 from companion.handoff import Handoff, HandoffRequest, MemoryHandoff, RiskMessage
 from companion.knowledge import Knowledge, Passage
-from companion.language import Language, detect_language
+from companion.language import LANGUAGES, Language, detect_language
 from companion.prompts import DEFAULT_LOCALE, PromptSet, load_prompts
 from companion.queue import HotlineQueue
-from companion.risk import Assessment, ConversationRisk, Level, RiskScorer
+from companion.risk import Assessment, ConversationRisk, Evidence, Level, RiskScorer, patterns
 from companion.risk.model import CONTEXT_TURNS
 from companion.settings import Settings
 from companion.transcripts import Transcripts
@@ -293,6 +293,11 @@ class Companion:
             self.transcripts.refresh(conversation)
             message_id = self.transcripts.add_user_message(conversation, text, language)
         assessment = self.scorer.assess(text, conversation.user_messages[-CONTEXT_TURNS:])
+        if self._asked_directly(conversation) and patterns.affirms(text):
+            yes = Evidence("context", text, Level.HIGH, "yes to the direct safety question")
+            assessment = replace(
+                assessment, level=max(assessment.level, Level.HIGH), evidence=(*assessment.evidence, yes)
+            )
         conversation.user_messages.append(text)
         level = conversation.risk.update(assessment.level, assessment.own_level)
         if assessment.level >= Level.MODERATE:
@@ -335,6 +340,13 @@ class Companion:
             follow_ups.append(prompts.fixed_reply("person_coming", locale))
         turn.follow_up = "\n\n".join(follow_ups) or None
         return turn
+
+    def _asked_directly(self, conversation: Conversation) -> bool:
+        """Whether the companion's last reply asked the direct safety question."""
+        if not conversation.history:
+            return False
+        last = conversation.history[-1].companion
+        return any(self.prompts(lang).fixed["check_in"].split("{")[0][:40] in last for lang in LANGUAGES)
 
     def request_person(self, conversation: Conversation, language: Language | None = None) -> None:
         """The youth asked for a person (a button): queue now, at whatever level."""

@@ -153,3 +153,35 @@ def test_the_safety_question_is_not_repeated_after_every_ordinary_message(full_k
     later = c.handle_message(conv, "what's a good book to read this summer?")
     assert later.level == Level.MODERATE  # the conversation keeps its level…
     assert later.follow_up is None  # …but is not asked the same question again
+
+
+PASSIVE = {
+    "en": "sometimes I think everyone would be better off without me",
+    "zh": "有时候我觉得如果我不在了大家会更好",
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "answer", "escalates"),
+    [
+        ("en", "yes", True),
+        ("en", "yeah kinda", True),
+        ("zh", "想过", True),
+        ("en", "no, I'm ok", False),
+        ("zh", "没有，我很安全", False),
+    ],
+)
+def test_a_yes_to_the_direct_safety_question_brings_a_person(full_knowledge, scorer, language, answer, escalates):
+    handoff = MemoryHandoff()
+    llm = FakeListChatModel(responses=["That sounds heavy. I'm here with you."] * 3)
+    c = companion(full_knowledge, scorer, llm=llm, handoff=handoff)
+    conversation = Conversation(language=language)
+    first = c.handle_message(conversation, PASSIVE[language])
+    assert first.level == Level.MODERATE and first.follow_up  # the direct question was asked
+    list(first.answer.tokens())
+    c.record(first)
+    turn = c.handle_message(conversation, answer)
+    assert (turn.level >= Level.HIGH) == escalates
+    assert bool(handoff.requests) == escalates
+    if escalates:
+        assert any(e.detail == "yes to the direct safety question" for e in turn.assessment.evidence)

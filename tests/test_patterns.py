@@ -26,6 +26,18 @@ from companion.risk.patterns import match
         ("我想自杀", Level.HIGH),
         ("我昨晚又割了手腕", Level.HIGH),
         ("我又想划自己了", Level.HIGH),
+        ("i just wanna kms", Level.HIGH),
+        ("honestly i want to unalive myself", Level.HIGH),
+        ("我想紫砂", Level.HIGH),
+        ("我真的想zisha", Level.HIGH),
+        ("不想活le 我想过怎么死", Level.HIGH),
+        ("我想从教学楼跳下去", Level.HIGH),
+        ("想紫砂", Level.HIGH),
+        ("我真的受不了了，想从教学楼跳下去算了", Level.HIGH),
+        ("不是气话 我要弄死他 刀也买好了", Level.HIGH),
+        ("我把攒的钱和游戏账号都送给同学了，以后也用不上了", Level.HIGH),
+        ("i'm giving away all my games, i won't need them anymore", Level.HIGH),
+        ("i bought a knife and i'm going to make him pay", Level.HIGH),
     ],
 )
 def test_unambiguous_statements_fire_at_their_level(text, level):
@@ -50,6 +62,14 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "我割了一块肉做饭",
         "笑死我了",
         "我不想自杀，只是很累",
+        "why do people say kms as a joke",
+        "我没想过怎么死，只是累",
+        "他想从跳台跳下去游泳",
+        "我想买个紫砂壶送给爷爷",
+        "刀已经磨好了，准备切菜",
+        "我把旧衣服都送给妹妹了",
+        "i bought a knife for my cooking class",
+        "we're giving away my old clothes to charity",
     ],
 )
 def test_look_alikes_do_not_fire(text):

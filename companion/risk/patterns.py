@@ -39,7 +39,10 @@ def _en(rule_id: str, level: Level, pattern: str, also: str | None = None) -> Ru
 _I = r"\bi(?:'ve| have|'m| am)?\s+(?:just\s+|already\s+|now\s+)?"
 _DRUGS = r"(?:pills|tablets|meds|medication|medicine|sleeping pills|painkillers)"
 _MEANS = r"(?:pills|tablets|blades?|razors?|rope|noose)"  # not knife or gun: cooking, games
-_KILL_SELF_WORDS = r"kill myself|end (?:it all|my life)|take my (?:own )?life|commit suicide|hang myself"
+_KILL_SELF_WORDS = (
+    r"kill myself|end (?:it all|my life)|take my (?:own )?life|commit suicide|hang myself|"
+    r"unalive myself|off myself|kms"  # chat slang for the same words
+)
 _KILL_SELF = f"(?:{_KILL_SELF_WORDS})"
 _SOON = r"(?:tonight|today|right now|now|in an hour|in a few minutes|this weekend|tomorrow)"
 
@@ -109,6 +112,19 @@ EN_RULES: tuple[Rule, ...] = (
         r"\bi\s+(?:really\s+)?(?:want|wanna|need)\s+to\s+(?:cut|hurt|burn)\s+myself\b",
     ),
     _en(
+        "en.harm-others-means",
+        Level.HIGH,
+        r"\bi(?:'ve| have)?\s+(?:already\s+)?(?:bought|got|have|brought)\s+(?:a |the |my )?(?:knife|gun|bat|weapon)\b",
+        also=r"\b(?:kill|hurt|stab|shoot|make (?:him|her|them) pay|get (?:him|her|them) back|revenge)\b",
+    ),
+    _en(
+        "en.giving-away",
+        Level.HIGH,
+        r"\b(?:i'?m\s+|i\s+)?(?:giving|gave|given)\s+away\s+(?:all\s+)?my\s+(?:stuff|things|games|clothes|money|"
+        r"pets?|cat|dog|belongings|savings)\b",
+        also=r"\b(?:won'?t need|not going to need|don'?t need|no use|need them anymore|where i'?m going)\b",
+    ),
+    _en(
         "en.self-harm-act",
         Level.HIGH,
         r"\bi\s+(?:cut|hurt|burned|burnt|harmed)\s+myself\s+(?:again|today|tonight|last night|just now)\b",
@@ -123,6 +139,7 @@ def _zh(rule_id: str, level: Level, pattern: str, also: str | None = None) -> Ru
 _NOT = r"(?<![不没别])"
 _ME = r"我(?:真的|好|很|特别|一直|总是|还是|又|就|已经|现在|今晚|今天|昨晚|昨天|刚才|刚刚|刚)*"  # first person only
 _ZH_DRUGS = r"(?:药|安眠药|药片|药丸)"
+_CLAUSE = r"(?:^|(?<=[，。！？、,.!?\s]))"  # the start of a clause, where chat drops "我"
 ZH_RULES: tuple[Rule, ...] = (
     _zh(
         "zh.overdose-taken",
@@ -159,7 +176,33 @@ ZH_RULES: tuple[Rule, ...] = (
     _zh(
         "zh.active-ideation",
         Level.HIGH,
-        _ME + r"(?:想|要|准备|打算|决定)(?:去)?(?:自杀|结束自己的?生命|了结自己|结束自己)",
+        _ME + r"(?:想|要|准备|打算|决定)(?:去)?(?:自杀|结束自己的?生命|了结自己|结束自己|紫砂|自鲨|zi ?sha)",
+    ),
+    # Slang for suicide at the start of a clause, the subject left out as chat does ("想紫砂").
+    _zh(
+        "zh.slang-ideation", Level.HIGH, _CLAUSE + r"(?:真的|好|很)*(?:想|要)(?:去)?(?:紫砂|自鲨|zi ?sha)(?![壶锅杯茶])"
+    ),
+    _zh(
+        "zh.thought-how",
+        Level.HIGH,
+        r"(?<![没不未])想过(?:要)?(?:怎么|如何|用什么方法|用什么办法)(?:去)?(?:死|自杀|结束自己|了结自己)",
+    ),
+    _zh(
+        "zh.jump-from",
+        Level.HIGH,
+        f"(?:{_ME}|{_CLAUSE})" + r"(?:想|要|准备|打算|决定)(?:从|去)[\u4e00-\u9fff]{1,8}(?:跳下去|跳楼|跳下来)",
+    ),
+    _zh(
+        "zh.harm-others-means",
+        Level.HIGH,
+        r"(?:刀|刀子|棍子|武器|汽油)(?:也|都)?(?:已经)?(?:买好|准备好|带好|磨好)了?",
+        also=r"弄死|杀了?(?:他|她|他们)|捅|砍|报复|收拾(?:他|她)|让(?:他|她)死",
+    ),
+    _zh(
+        "zh.giving-away",
+        Level.HIGH,
+        r"(?:东西|钱|账号|游戏账号|宠物|衣服|书|手机)(?:和[\u4e00-\u9fff]{1,6})?(?:都|全)?(?:送给|送人|留给)",
+        also=r"用不上|不需要了|留着也没用|用不着|以后也",
     ),
     _zh(
         "zh.self-harm",
@@ -169,6 +212,31 @@ ZH_RULES: tuple[Rule, ...] = (
 )
 
 RULES: tuple[Rule, ...] = EN_RULES + ZH_RULES
+
+
+# An answer to the companion's direct safety question ("are you thinking about hurting
+# yourself?"): a yes, however hedged, means the young person has thoughts of harming
+# themselves now, and a person should take over. A clear no or "I'm safe" is not a yes.
+# Only a short answer counts (the yes and at most a few words more: "yes, tonight", "想过，好几次"):
+# a longer message that happens to begin "sometimes…" or "有…" is read by the model as usual.
+_YES = re.compile(
+    r"^\W*(?:yes|yeah|yea|yep|yup|ya|ye|y|kind of|kinda|sort of|sorta|sometimes|a bit|a little|maybe|"
+    r"i think so|i guess|i am|i have|i do|honestly|tbh|uh huh|mhm+|mm+|true|often|all the time|every day)\b"
+    r"\W*(?:[\w']+\W*){0,4}$|"
+    r"^\W*(?:是|是的|是啊|有|有过|有的|想过|有想过|嗯+|恩+|对|对的|会|有一点|有点|有时候|偶尔|可能|算是|确实|经常|一直)"
+    r"\W*.{0,6}$",
+    re.IGNORECASE,
+)
+_NO = re.compile(
+    r"^\W*(?:no|nope|nah|not really|never)\b|(?<!not )\b(?:i'?m|i am) (?:safe|ok|okay|fine)\b|"
+    r"^\W*(?:没有|没|不|不是|不会|从来没)|(?<![不没])(?:我)?(?:很|挺|是)?安全",
+    re.IGNORECASE,
+)
+
+
+def affirms(answer: str) -> bool:
+    """Whether a reply to the direct safety question says yes."""
+    return bool(_YES.search(answer)) and not _NO.search(answer)
 
 
 def match(text: str) -> list[PatternHit]:
