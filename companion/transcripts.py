@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from companion.errors import CompanionError
 from companion.risk import Assessment, ConversationRisk, Level
@@ -67,6 +68,13 @@ class Transcripts:
         self.store = store
 
     def create(self, conversation) -> None:
+        """Store a new conversation; if another process stored it a moment ago, keep that one."""
+        try:
+            self._create(conversation)
+        except IntegrityError:
+            pass  # the same id, created by a concurrent first message on another process
+
+    def _create(self, conversation) -> None:
         with self.store.session() as s:
             s.add(
                 ConversationRow(

@@ -129,3 +129,13 @@ def test_a_conversation_is_carried_on_by_another_process(database_url, settings,
 def test_an_unknown_conversation_is_a_clear_error(database_url, settings):
     with pytest.raises(ConversationNotFound):
         Transcripts(open_store(database_url)).load("guessed-id")
+
+
+def test_two_processes_creating_the_same_conversation_keep_one(database_url):
+    from companion.service import Conversation
+
+    store = open_store(database_url)
+    conversation = Conversation()
+    Transcripts(store).create(conversation)
+    Transcripts(open_store(database_url, migrate=False)).create(conversation)  # a racing first message
+    assert Transcripts(store).load(conversation.id).id == conversation.id
