@@ -80,3 +80,5 @@ def configure_logging(level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for chatty in ("httpx", "httpx2", "httpcore", "alembic"):  # one line per request or migration step
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))

@@ -139,3 +139,23 @@ def test_two_processes_creating_the_same_conversation_keep_one(database_url):
     Transcripts(store).create(conversation)
     Transcripts(open_store(database_url, migrate=False)).create(conversation)  # a racing first message
     assert Transcripts(store).load(conversation.id).id == conversation.id
+
+
+def test_processes_starting_together_migrate_once(database_url):
+    """Several app processes open a new database at the same moment: none fails."""
+    import threading
+
+    errors: list[Exception] = []
+
+    def open_it() -> None:
+        try:
+            open_store(database_url).close()
+        except Exception as exc:  # noqa: BLE001 - any failure fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == [] and open_store(database_url, migrate=False).revision() == HEAD

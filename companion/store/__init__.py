@@ -49,6 +49,7 @@ __all__ = [
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0003"
+MIGRATION_LOCK = 0x636F6D70  # an arbitrary, fixed advisory-lock key ("comp")
 
 
 class StoreError(CompanionError):
@@ -90,6 +91,9 @@ class Store:
         config.set_main_option("script_location", str(MIGRATIONS))
         try:
             with self.engine.begin() as conn:
+                if self.dialect == "postgresql":
+                    # App processes starting together: one migrates, the others wait, then find it done.
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 config.attributes["connection"] = conn
                 command.upgrade(config, revision)
         except OperationalError as exc:
