@@ -468,13 +468,23 @@ def transcripts_export(out: Path, username: str, no_redact: bool) -> None:
 @click.option("--port", type=int, default=8081, show_default=True)
 @click.option("--parallel", type=int, default=4, show_default=True, help="Conversations generated at once.")
 @click.option("--api-key", envvar="COMPANION_OPENAI_API_KEY", required=True, help="Clients must send it (env ok).")
-def llm_server(host: str, port: int, parallel: int, api_key: str) -> None:
+@click.option(
+    "--nice",
+    type=int,
+    default=10,
+    show_default=True,
+    help="Lower CPU priority, so triage on the same machine is never starved.",
+)
+def llm_server(host: str, port: int, parallel: int, api_key: str, nice: int) -> None:
     """Serve the chat model as an OpenAI-compatible server for several app processes."""
+    import os
     import signal
     import threading
 
     from companion.llm import serve
 
+    if nice:
+        os.nice(nice)
     settings = _settings()
     server = serve(settings, host, port, api_key, parallel)
     click.echo(f"serving {settings.model_path or settings.chat_model} at http://{host}:{port}/v1", err=True)

@@ -288,10 +288,12 @@ class Companion:
             raise CompanionError("this Companion has no risk scorer", "build it with build_companion()")
         text = check_message(text)
         language = conversation.language or detect_language(text)
+        locale = conversation.locale or DEFAULT_LOCALE[language]
         message_id = None
         if self.transcripts is not None:
             self.transcripts.refresh(conversation)
             message_id = self.transcripts.add_user_message(conversation, text, language)
+        first_handoff = self._queue_on_plain_words(conversation, text, language, locale)
         assessment = self.scorer.assess(text, conversation.user_messages[-CONTEXT_TURNS:])
         if self._asked_directly(conversation) and patterns.affirms(text):
             yes = Evidence("context", text, Level.HIGH, "yes to the direct safety question")
@@ -305,11 +307,9 @@ class Companion:
                 RiskMessage(text, assessment.level.label, [e.text for e in assessment.evidence])
             )
         decision = decide(level, person_requested)
-        locale = conversation.locale or DEFAULT_LOCALE[language]
-        first_handoff = False
         if decision.handoff and (conversation.handed_off_at is None or level > conversation.handed_off_at):
             self._request_person(conversation, level, language, locale)
-            first_handoff = conversation.handed_off_at is None
+            first_handoff = first_handoff or conversation.handed_off_at is None
             conversation.handed_off_at = level
         if self.transcripts is not None:
             self.transcripts.add_reading(conversation, message_id, assessment)
@@ -341,6 +341,24 @@ class Companion:
         turn.follow_up = "\n\n".join(follow_ups) or None
         return turn
 
+    def _queue_on_plain_words(self, conversation: Conversation, text: str, language: Language, locale: str) -> bool:
+        """Queue at once when the pattern layer alone reads danger, before the model scores it.
+
+        The patterns take microseconds; the model takes tens of milliseconds, more when the
+        machine is busy. The full reading follows and may only raise the entry. Returns
+        whether this was the conversation's first hand-off.
+        """
+        hits = patterns.match(text)
+        level = max((h.level for h in hits), default=Level.NONE)
+        if not level.needs_human or (conversation.handed_off_at is not None and level <= conversation.handed_off_at):
+            return False
+        level = max(level, conversation.risk.level)
+        first = conversation.handed_off_at is None
+        evidence = RiskMessage(text, level.label, [h.text for h in hits])
+        self._request_person(conversation, level, language, locale, extra=[evidence])
+        conversation.handed_off_at = level
+        return first
+
     def _asked_directly(self, conversation: Conversation) -> bool:
         """Whether the companion's last reply asked the direct safety question."""
         if not conversation.history:
@@ -362,7 +380,14 @@ class Companion:
                 notice = self.prompts(language).fixed_reply("person_coming", locale)
                 self.transcripts.add_reply(conversation, notice, role="notice")
 
-    def _request_person(self, conversation: Conversation, level: Level, language: Language, locale: str) -> None:
+    def _request_person(
+        self,
+        conversation: Conversation,
+        level: Level,
+        language: Language,
+        locale: str,
+        extra: Sequence[RiskMessage] = (),
+    ) -> None:
         self.handoff.request(
             HandoffRequest(
                 conversation_id=conversation.id,
@@ -370,7 +395,7 @@ class Companion:
                 language=language,
                 locale=locale,
                 reason="risk" if level.needs_human else "requested",
-                risk_messages=list(conversation.risk_messages),
+                risk_messages=[*conversation.risk_messages, *extra],
                 timeline=[lv.label for lv in conversation.risk.messages],
             )
         )

@@ -185,3 +185,23 @@ def test_a_yes_to_the_direct_safety_question_brings_a_person(full_knowledge, sco
     assert bool(handoff.requests) == escalates
     if escalates:
         assert any(e.detail == "yes to the direct safety question" for e in turn.assessment.evidence)
+
+
+def test_plain_words_of_danger_are_queued_before_the_model_reads_them(full_knowledge, scorer):
+    handoff = MemoryHandoff()
+    seen_when_scoring: list[int] = []
+
+    class Watching(RiskScorer):
+        def __init__(self) -> None:
+            self.model = scorer.model
+
+        def assess(self, text, context=()):
+            seen_when_scoring.append(len(handoff.requests))
+            return super().assess(text, context)
+
+    c = companion(full_knowledge, Watching(), handoff=handoff)
+    turn = c.handle_message(Conversation(), "i have the pills in front of me and i'm doing it tonight")
+    assert seen_when_scoring == [1]  # queued from the pattern layer first
+    assert turn.level == Level.IMMINENT and handoff.requests[0].level == Level.IMMINENT
+    assert turn.reply.startswith("Please call 911")
+    assert handoff.requests[0].risk_messages[-1].evidence  # the words that matched
