@@ -251,7 +251,7 @@ def report(result: dict) -> list[str]:
     e = result["enqueue_ms"]
     lines.append(
         f"enqueue (high message stored -> queue entry committed) n={len(e)}: p50 {pct(e, 0.5):.1f} ms, "
-        f"p95 {pct(e, 0.95):.1f} ms, max {max(e, default=0):.1f} ms"
+        f"p95 {pct(e, 0.95):.1f} ms, max {max(e, default=0):.1f} ms; each: {', '.join(f'{v:.0f}' for v in e)}"
     )
     return lines
 
