@@ -63,7 +63,7 @@ def test_eval_risk_writes_a_report_and_gates_on_thresholds(tmp_path):
 
 
 def test_percentiles_interpolate_between_ranks():
-    from companion.evaluation import latency, percentile
+    from companion.evaluation.metrics import latency, percentile
 
     assert percentile([10, 20, 30, 40], 0.5) == 25.0  # halfway between 20 and 30
     assert percentile([10, 20, 30, 40], 0.95) == pytest.approx(38.5)  # 30 + 0.85 * 10

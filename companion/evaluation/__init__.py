@@ -2,13 +2,13 @@
 write a JSON result with a self-contained HTML report. Never changes the index or a model.
 
 One module per test set (`risk`, `scenarios`, `retrieval`, `replies`, `latency`); `metrics`
-holds the numbers, `report` the HTML and `sets` the file reading they share.
+holds the numbers (its `latency()` summary is not re-exported here: the name is the
+`latency` sub-module), `report` the HTML and `sets` the file reading they share.
 """
 
 from companion.evaluation.metrics import (
     handoff_outcome,
     hit_and_rank,
-    latency,
     needs_human,
     pass_rate,
     percentile,
@@ -37,7 +37,6 @@ __all__ = [
     "held_out",
     "hit_and_rank",
     "html_report",
-    "latency",
     "needs_human",
     "pass_rate",
     "percentile",
