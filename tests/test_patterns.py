@@ -27,6 +27,7 @@ from companion.risk.patterns import match
         ("我昨晚又割了手腕", Level.HIGH),
         ("我又想划自己了", Level.HIGH),
         ("i just wanna kms", Level.HIGH),
+        ("I want to kill myself tonight", Level.IMMINENT),
         ("honestly i want to unalive myself", Level.HIGH),
         ("我想紫砂", Level.HIGH),
         ("我真的想zisha", Level.HIGH),

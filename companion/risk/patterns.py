@@ -87,6 +87,11 @@ EN_RULES: tuple[Rule, ...] = (
         r"\bi(?:'m| am|'ll| will)\s+(?:going to |gonna )?(?:" + _KILL_SELF_WORDS + r"|do it)\s+" + _SOON + r"\b",
     ),
     _en(
+        "en.wish-with-time",
+        Level.IMMINENT,
+        r"\bi\s+(?:really\s+)?(?:want|wanna|plan|need|intend)\s+(?:to\s+)?" + _KILL_SELF + r"\s+" + _SOON + r"\b",
+    ),
+    _en(
         "en.note-written",
         Level.IMMINENT,
         _I + r"(?:written|wrote|left|finished)\s+(?:my |a |the )?(?:suicide|goodbye)\s+(?:note|letter)s?\b",
