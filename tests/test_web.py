@@ -292,9 +292,10 @@ def test_chinese_message_gets_a_chinese_reply_with_chinese_labels(app_server, br
     page.locator("#accept-notice").get_by_text("我明白了").wait_for()
     page.locator("#accept-notice").click()
     send(page, "最近考试压力很大，晚上总是睡不着，怎么办？")
-    reply = bot_messages(page).last
     # The first reply loads the model and fills its prompt cache: slow on two shared cores.
-    reply.get_by_text(re.compile("参考资料|相关阅读|知识库中没有")).wait_for(timeout=240_000)
+    # Hold on to the message that carries the sources line: Gradio may add a placeholder after it.
+    reply = bot_messages(page).filter(has_text=re.compile("参考资料|相关阅读|知识库中没有")).last
+    reply.wait_for(timeout=240_000)
     text = reply.inner_text()
     han = len(re.findall(r"[\u4e00-\u9fff]", text))
     latin = len(re.findall(r"[A-Za-z]", text))
