@@ -32,6 +32,8 @@ from pathlib import Path
 
 import httpx
 
+from companion.evaluation.metrics import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 ORDINARY = [
     ("en", "exams start next week and i can't focus"),
@@ -214,11 +216,6 @@ def verify(database_url: str, sent: list[Sent]) -> dict:
     return {"lost": lost, "unqueued": unqueued, "enqueue_ms": enqueue_ms, "stored": len(rows)}
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
-
-
 def run(c: Cluster, youths: int = 50, turns: int = 3, high_share: float = 0.1, seed: int = 7) -> dict:
     rng = random.Random(seed)
     high = set(rng.sample(range(youths), max(1, round(youths * high_share))))
@@ -245,13 +242,14 @@ def report(result: dict) -> list[str]:
     for kind in ("ordinary", "high"):
         times = [m.seconds * 1000 for m in sent if m.kind == kind]
         lines.append(
-            f"{kind:<8} replies n={len(times)}: p50 {pct(times, 0.5):.0f} ms, p95 {pct(times, 0.95):.0f} ms, "
+            f"{kind:<8} replies n={len(times)}: p50 {percentile(times, 0.5):.0f} ms, "
+            f"p95 {percentile(times, 0.95):.0f} ms, "
             f"max {max(times, default=0):.0f} ms"
         )
     e = result["enqueue_ms"]
     lines.append(
-        f"enqueue (high message stored -> queue entry committed) n={len(e)}: p50 {pct(e, 0.5):.1f} ms, "
-        f"p95 {pct(e, 0.95):.1f} ms, max {max(e, default=0):.1f} ms; each: {', '.join(f'{v:.0f}' for v in e)}"
+        f"enqueue (high message stored -> queue entry committed) n={len(e)}: p50 {percentile(e, 0.5):.1f} ms, "
+        f"p95 {percentile(e, 0.95):.1f} ms, max {max(e, default=0):.1f} ms; each: {', '.join(f'{v:.0f}' for v in e)}"
     )
     return lines
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,13 @@ def full_knowledge() -> Knowledge:
 def real_settings() -> Settings:
     """Settings as the app reads them (chat model from COMPANION_CHAT_MODEL)."""
     return load_settings()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 # --- databases: every store test runs on SQLite and on a real PostgreSQL server -------------

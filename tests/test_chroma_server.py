@@ -16,12 +16,7 @@ import pytest
 from companion.errors import KnowledgeError
 from companion.knowledge import Knowledge
 from companion.settings import load_settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import free_port
 
 
 @pytest.fixture

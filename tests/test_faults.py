@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,13 +20,7 @@ from companion.service import Companion
 from companion.settings import PROJECT_ROOT, load_settings
 from companion.store import MessageRow, open_store
 from companion.transcripts import Transcripts
-from tests.conftest import _postgres_database, skip_or_fail
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import _postgres_database, free_port, skip_or_fail
 
 
 def start_llm_server(port: int, key: str) -> subprocess.Popen:

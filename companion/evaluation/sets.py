@@ -32,8 +32,8 @@ def _text(path: Path) -> str:
         raise EvalSetError(f"{path}:{line}: not UTF-8 text", "save the file as UTF-8 JSON Lines") from None
 
 
-def read_lines(path: Path) -> list[tuple[int, dict]]:
-    """(line number, object) for each non-blank line; an empty file is an error."""
+def _objects(path: Path) -> list[tuple[int, dict]]:
+    """(line number, object) for each non-blank line, naming the line of anything else."""
     rows: list[tuple[int, dict]] = []
     for number, line in enumerate(_text(path).splitlines(), start=1):
         if not line.strip():
@@ -45,6 +45,12 @@ def read_lines(path: Path) -> list[tuple[int, dict]]:
         if not isinstance(row, dict):
             raise EvalSetError(f"{path}:{number}: expected a JSON object", "one JSON object per line")
         rows.append((number, row))
+    return rows
+
+
+def read_lines(path: Path) -> list[tuple[int, dict]]:
+    """(line number, object) for each non-blank line; an empty file is an error."""
+    rows = _objects(path)
     if not rows:
         raise EvalSetError(f"{path}: the file is empty", "one JSON object per line")
     return rows
@@ -52,18 +58,7 @@ def read_lines(path: Path) -> list[tuple[int, dict]]:
 
 def read_jsonl(path: Path) -> list[dict]:
     """Every object in a JSON Lines file (blank lines skipped; an empty file gives [])."""
-    rows: list[dict] = []
-    for number, line in enumerate(_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalSetError(f"{path}:{number}: not JSON ({exc.msg})", "one JSON object per line") from None
-        if not isinstance(row, dict):
-            raise EvalSetError(f"{path}:{number}: expected a JSON object", "one JSON object per line")
-        rows.append(row)
-    return rows
+    return [row for _, row in _objects(path)]
 
 
 class Row:
