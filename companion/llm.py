@@ -7,10 +7,12 @@ everything else uses langchain-openai unchanged.
 
 from __future__ import annotations
 
+import os
 import queue
 import secrets
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,35 @@ _SERVERS: dict[tuple, Any] = {}
 _SERVERS_LOCK = threading.Lock()
 
 
-def _server(model_path: Path, n_ctx: int, n_threads: int) -> Any:
+def _lowered(nice: int, make: Callable[[], Any]) -> Any:
+    """Call `make` in a thread whose CPU priority is `nice` steps lower, and return its result.
+
+    On Linux the nice value belongs to a thread, and threads inherit it from the thread that
+    starts them: llama.cpp's workers, started while the server is built, then yield the CPU to
+    scoring, storing and queueing in the same process. Elsewhere it would lower the whole
+    process, so it is skipped.
+    """
+    if not nice or not sys.platform.startswith("linux"):
+        return make()
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            own = os.getpriority(os.PRIO_PROCESS, 0)  # this thread's, on Linux
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, own + nice))
+            box["value"] = make()
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="llama.cpp-start")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _server(model_path: Path, n_ctx: int, n_threads: int, nice: int = 0) -> Any:
     """One llama.cpp server per model and process; it keeps the prompt cache warm."""
     key = (str(model_path), n_ctx, n_threads)
     with _SERVERS_LOCK:
@@ -46,7 +76,7 @@ def _server(model_path: Path, n_ctx: int, n_threads: int) -> Any:
             # xllamacpp always listens on loopback; a random key keeps that port closed.
             params.api_keys = [secrets.token_urlsafe(24)]
             try:
-                _SERVERS[key] = xllamacpp.Server(params)
+                _SERVERS[key] = _lowered(nice, lambda: xllamacpp.Server(params))
             except Exception as exc:
                 raise LLMError(
                     f"llama.cpp could not load {model_path}: {exc}",
@@ -63,6 +93,7 @@ class LlamaCppChat(BaseChatModel):
     model_path: Path
     n_ctx: int = 4096
     n_threads: int = 2
+    nice: int = 0  # lower CPU priority for llama.cpp's threads (Linux)
     max_tokens: int = 256
     temperature: float = 0.3
     timeout_s: float = 120.0  # longest wait for the next piece before giving up
@@ -75,7 +106,7 @@ class LlamaCppChat(BaseChatModel):
     @property
     def server(self) -> Any:
         if self._server is None:
-            self._server = _server(self.model_path, self.n_ctx, self.n_threads)
+            self._server = _server(self.model_path, self.n_ctx, self.n_threads, self.nice)
         return self._server
 
     def _request(self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any) -> dict:
@@ -197,6 +228,7 @@ def chat_model(settings: Settings, progress: Any = None) -> BaseChatModel:
         model_path=local_model_path(settings, progress),
         n_ctx=settings.n_ctx,
         n_threads=settings.n_threads,
+        nice=settings.llm_nice,
         max_tokens=settings.max_tokens,
         temperature=settings.temperature,
         timeout_s=settings.llm_timeout_s,

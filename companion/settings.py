@@ -54,6 +54,12 @@ class Settings(BaseSettings):
 
     # Generation.
     n_threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)))
+    llm_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="How much lower the in-process model's CPU priority is (Linux), so triage never waits behind it.",
+    )
     n_ctx: int = 4096
     max_tokens: int = 220
     temperature: float = 0.3
