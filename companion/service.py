@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -287,14 +288,17 @@ class Companion:
         if self.scorer is None:
             raise CompanionError("this Companion has no risk scorer", "build it with build_companion()")
         text = check_message(text)
+        clock = [time.perf_counter()]  # arrival, stored, scored, queued: for the log line below
         language = conversation.language or detect_language(text)
         locale = conversation.locale or DEFAULT_LOCALE[language]
         message_id = None
         if self.transcripts is not None:
             self.transcripts.refresh(conversation)
             message_id = self.transcripts.add_user_message(conversation, text, language)
+        clock.append(time.perf_counter())
         first_handoff = self._queue_on_plain_words(conversation, text, language, locale)
         assessment = self.scorer.assess(text, conversation.user_messages[-CONTEXT_TURNS:])
+        clock.append(time.perf_counter())
         if self._asked_directly(conversation) and patterns.affirms(text):
             yes = Evidence("context", text, Level.HIGH, "yes to the direct safety question")
             assessment = replace(
@@ -311,8 +315,18 @@ class Companion:
             self._request_person(conversation, level, language, locale)
             first_handoff = first_handoff or conversation.handed_off_at is None
             conversation.handed_off_at = level
+        clock.append(time.perf_counter())
         if self.transcripts is not None:
             self.transcripts.add_reading(conversation, message_id, assessment)
+        stored, scored, queued = (1000 * (t - clock[0]) for t in clock[1:])
+        log.info(
+            "message triaged: level %s, %s; stored at %.1f ms, scored at %.1f ms, decided at %.1f ms",
+            level.label,
+            "queued" if conversation.handed_off_at is not None else "not queued",
+            stored,
+            scored,
+            queued,
+        )
         turn = Turn(conversation, language, assessment, decision, message_id=message_id)
         if conversation.mode == "counsellor":
             turn.with_counsellor = True  # the person who joined answers; the companion stays silent
