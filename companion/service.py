@@ -347,7 +347,7 @@ class Companion:
         follow_ups = []
         # Ask directly when the conversation first reaches moderate and whenever a message
         # itself is moderate; not after every ordinary message that follows.
-        if Action.CHECK_IN in decision and (assessment.level >= Level.MODERATE or not conversation.checked_in):
+        if Action.CHECK_IN in decision and (assessment.own_level >= Level.MODERATE or not conversation.checked_in):
             follow_ups.append(prompts.fixed_reply("check_in", locale))
             conversation.checked_in = True
         if first_handoff:
