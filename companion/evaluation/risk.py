@@ -60,7 +60,13 @@ def evaluate_risk(scorer: RiskScorer, files: list[Path], test_split_only: bool =
 
     sets = {path: read_risk_rows(path) for path in files}  # every file checked before any scoring
     model = scorer.model
-    result: dict = {"thresholds": {"escalate": model.threshold, "ask": model.ask_threshold}, "files": {}}
+    result: dict = {
+        "thresholds": {
+            lang: {"escalate": e, "ask": a}
+            for lang, (e, a) in (model.by_language or {"any": (model.threshold, model.ask_threshold)}).items()
+        },
+        "files": {},
+    }
     for path, file_rows in sets.items():
         if test_split_only:
             file_rows = held_out(file_rows)
@@ -172,7 +178,7 @@ def risk_gates(result: dict, min_recall: float | None = None, max_false_alarm: f
 def risk_report(result: dict, out: Path) -> Path:
     """Plots, result.json and report.html in `out` (drops the raw arrays from `result`)."""
     sections = []
-    thresholds = tuple(result["thresholds"].values())
+    thresholds = tuple(sorted({t["escalate"] for t in result["thresholds"].values()}))
     for name, f in result["files"].items():
         arrays = f.pop("_arrays")
         image = out / f"{Path(name).stem}.png"

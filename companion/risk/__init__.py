@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from companion.language import detect_language
 from companion.risk import patterns
 from companion.risk.levels import NAMES, Level
 from companion.risk.model import RiskModel, load_model, model_text
@@ -68,7 +69,7 @@ class RiskScorer:
         if context:
             readings.append(model_text(text, context))
         proba = self.model.proba(readings)
-        levels = self.model.levels(proba)
+        levels = self.model.levels(proba, [detect_language(text)] * len(readings))
         human = proba[:, Level.HIGH :].sum(axis=1)  # P(high) + P(imminent) per reading
         worst = max(range(len(readings)), key=lambda i: (levels[i], human[i]))
         own_worst = max(range(own), key=lambda i: (levels[i], human[i]))

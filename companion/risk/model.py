@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -155,6 +155,42 @@ def gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x**3)))
 
 
+NGRAMS = (1, 4)  # character n-grams, within word boundaries
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class CharNgrams:
+    """Tf-idf weighted character n-grams and a logistic regression over the five levels.
+
+    It reads spelling, slang and Chinese phrasing that a small sentence encoder blurs; the
+    two are averaged. Stored as its terms, idf and coefficients; no pickled objects.
+    """
+
+    terms: np.ndarray  # (V,) the n-grams, in column order
+    idf: np.ndarray  # (V,)
+    coef: np.ndarray  # (levels, V)
+    intercept: np.ndarray  # (levels,)
+
+    def __post_init__(self) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vocabulary = {str(t): i for i, t in enumerate(self.terms)}
+        self._vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=NGRAMS, sublinear_tf=True, dtype=np.float32, vocabulary=vocabulary
+        )
+        self._vectorizer.idf_ = self.idf
+
+    def proba(self, texts: list[str]) -> np.ndarray:
+        x = self._vectorizer.transform(texts)
+        return softmax(np.asarray(x @ self.coef.T) + self.intercept)
+
+
 @dataclass
 class RiskModel:
     """Calibrated probabilities over the five levels for a batch of texts."""
@@ -168,34 +204,53 @@ class RiskModel:
     threshold: float  # P(high)+P(imminent) at or above this: high (needs a human now)
     ask_threshold: float  # at or above this: at least moderate (ask directly about safety)
     card: dict
+    # Per language (chosen on validation, each language's own false-alarm budget); the two
+    # above, the lowest of these, serve a language without its own.
+    by_language: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # An optional second reader whose probabilities are averaged with the head's, then
+    # recalibrated with mix_temperature.
+    ngrams: CharNgrams | None = None
+    mix_temperature: float = 1.0
+
+    def thresholds(self, language: str | None = None) -> tuple[float, float]:
+        """(escalate, ask) for a language."""
+        return self.by_language.get(language or "", (self.threshold, self.ask_threshold))
 
     def logits(self, embeddings: np.ndarray) -> np.ndarray:
         return gelu(embeddings @ self.w1 + self.b1) @ self.w2 + self.b2
 
-    def proba_from_embeddings(self, embeddings: np.ndarray) -> np.ndarray:
-        z = self.logits(embeddings) / self.temperature
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+    def head_proba(self, embeddings: np.ndarray) -> np.ndarray:
+        return softmax(self.logits(embeddings) / self.temperature)
+
+    def mixed(self, head: np.ndarray, texts: list[str]) -> np.ndarray:
+        """The head's probabilities averaged with the n-gram reader's (when there is one)."""
+        if self.ngrams is None:
+            return head
+        mix = 0.5 * head + 0.5 * self.ngrams.proba(texts)
+        return softmax(np.log(np.maximum(mix, 1e-12)) / self.mix_temperature)
+
+    def proba_from_embeddings(self, embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
+        return self.mixed(self.head_proba(embeddings), texts)
 
     def proba(self, texts: list[str]) -> np.ndarray:
-        return self.proba_from_embeddings(self.backbone.encode(texts))
+        return self.proba_from_embeddings(self.backbone.encode(texts), texts)
 
-    def levels(self, proba: np.ndarray) -> list[Level]:
-        """The decision rule: escalate when P(needs human) reaches the threshold."""
+    def levels(self, proba: np.ndarray, languages: Sequence[str | None] | None = None) -> list[Level]:
+        """The decision rule: escalate when P(needs human) reaches the language's threshold."""
         out = []
-        for p in proba:
+        for i, p in enumerate(proba):
+            escalate, ask = self.thresholds(languages[i] if languages is not None else None)
             human = p[Level.HIGH] + p[Level.IMMINENT]
-            if human >= self.threshold:
+            if human >= escalate:
                 out.append(Level.IMMINENT if p[Level.IMMINENT] > p[Level.HIGH] else Level.HIGH)
             else:
                 level = Level(int(np.argmax(p[: Level.HIGH])))
-                out.append(max(level, Level.MODERATE) if human >= self.ask_threshold else level)
+                out.append(max(level, Level.MODERATE) if human >= ask else level)
         return out
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(
+        np.savez_compressed(
             path,
             w1=self.w1,
             b1=self.b1,
@@ -204,6 +259,19 @@ class RiskModel:
             temperature=np.float32(self.temperature),
             threshold=np.float32(self.threshold),
             ask_threshold=np.float32(self.ask_threshold),
+            languages=np.array(sorted(self.by_language)),
+            by_language=np.array([self.by_language[k] for k in sorted(self.by_language)], np.float32).reshape(-1, 2),
+            mix_temperature=np.float32(self.mix_temperature),
+            **(
+                {}
+                if self.ngrams is None
+                else {
+                    "ngram_terms": self.ngrams.terms,
+                    "ngram_idf": self.ngrams.idf,
+                    "ngram_coef": self.ngrams.coef,
+                    "ngram_intercept": self.ngrams.intercept,
+                }
+            ),
         )
         card = dict(self.card, backbone=self.backbone.name)
         path.with_suffix(".json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
@@ -217,6 +285,14 @@ def load_model(path: Path | None = None) -> RiskModel:
             weights = {k: z[k] for k in ("w1", "b1", "w2", "b2")}
             temperature, threshold = float(z["temperature"]), float(z["threshold"])
             ask_threshold = float(z["ask_threshold"])
+            by_language = {
+                str(lang): (float(e), float(a))
+                for lang, (e, a) in zip(z.get("languages", []), z.get("by_language", []), strict=True)
+            }
+            ngrams = None
+            if "ngram_terms" in z.files:
+                ngrams = CharNgrams(z["ngram_terms"], z["ngram_idf"], z["ngram_coef"], z["ngram_intercept"])
+            mix_temperature = float(z["mix_temperature"]) if "mix_temperature" in z.files else 1.0
         bb = backbone(card["backbone"])
     except (OSError, KeyError, ValueError) as exc:
         raise RiskModelError(
@@ -226,5 +302,13 @@ def load_model(path: Path | None = None) -> RiskModel:
     if weights["w1"].shape[0] != bb.dim:
         raise RiskModelError(f"risk model {path} does not fit backbone {bb.name}", "retrain it")
     return RiskModel(
-        bb, temperature=temperature, threshold=threshold, ask_threshold=ask_threshold, card=card, **weights
+        bb,
+        temperature=temperature,
+        threshold=threshold,
+        ask_threshold=ask_threshold,
+        card=card,
+        by_language=by_language,
+        ngrams=ngrams,
+        mix_temperature=mix_temperature,
+        **weights,
     )

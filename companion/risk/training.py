@@ -2,14 +2,17 @@
 
 Data: ../shared/data/*.jsonl (public, labelled; never copied into this repository) plus the
 examples written for this project in companion/risk/data/ (ordinary messages, tricky benign
-ones, short chat-style risk statements and follow-ups read with their context), plus any
-counsellor-confirmed feedback files given. Every example falls in train, validation or test
-by a seeded hash of its id, so the split never depends on file order.
+ones, short replies, short chat-style risk statements and follow-ups read with their
+context), plus any counsellor-confirmed feedback files given. Every example falls in train,
+validation or test by a seeded hash of its id, so the split never depends on file order.
 
-For each candidate backbone (frozen multilingual sentence encoder) a small MLP head is
-trained with torch on the training part; its temperature is calibrated and its escalation
-threshold chosen on the validation part; the test part is only measured. The backbone with
-the better validation score is kept and written as a small artifact with its metrics.
+Designs compared on validation (the test part is only measured):
+1. for each candidate backbone (a frozen multilingual sentence encoder), a small MLP head
+   trained with torch, its temperature calibrated;
+2. the best of those averaged with a second reader, tf-idf character n-grams and a logistic
+   regression (spelling, slang and Chinese phrasing the small encoder blurs), recalibrated.
+Each design's thresholds are chosen per language on validation. The best design is written
+as a small artifact with its metrics.
 """
 
 from __future__ import annotations
@@ -18,14 +21,14 @@ import hashlib
 import json
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from companion.evaluation import needs_human, plot_risk, risk_metrics
 from companion.risk.levels import Level
-from companion.risk.model import DEFAULT_ARTIFACT, RiskModel, backbone, model_text
+from companion.risk.model import DEFAULT_ARTIFACT, NGRAMS, CharNgrams, RiskModel, backbone, model_text
 
 # --- knobs -------------------------------------------------------------------------------
 SEED = 1337
@@ -37,18 +40,27 @@ LEARNING_RATE = 2e-3
 WEIGHT_DECAY = 1e-2
 EPOCHS = 400
 PATIENCE = 40  # epochs without validation improvement before stopping
-# Two thresholds on P(high)+P(imminent), both chosen on validation, in every language:
-# - escalate (to high: fixed reply, human queue): the lowest that keeps false alarms on
-#   ordinary messages (`none`) at or below MAX_NONE_ALARMS, so jokes and slang with risky
-#   words are not sent to the queue;
+# Two thresholds on P(high)+P(imminent), both chosen on validation, for each language:
+# - escalate (to high: fixed reply, human queue): the lowest that keeps false alarms within
+#   budget, so that as many people in danger as possible reach a person: at most
+#   MAX_NONE_ALARMS of ordinary messages (`none`, where jokes and slang with risky words sit;
+#   eval/overtrigger.jsonl checks its own 2% cap separately), and at most MAX_ALARMS of
+#   `none`+`low` and of distressed messages without risk (`low`) alone, so the budget also
+#   holds on sets that are mostly distress (forum posts). The goal is 0.10; the margin is for
+#   unseen data. A budget needs MIN_BUDGETED validation examples;
 # - ask (at least moderate: a direct safety question, hotlines, a counsellor offered): the
 #   highest that keeps recall of high+imminent at or above TARGET_RECALL, so that a message
 #   the model is unsure about is never just answered.
-MAX_NONE_ALARMS = 0.02
+MAX_NONE_ALARMS = 0.05
+MAX_ALARMS = 0.08
+MIN_BUDGETED = 100  # validation examples a false-alarm budget needs to be applied
 TARGET_RECALL = 0.90
 # Chat-style examples written for this project count this many times a forum post: they are
 # the kind of message the companion sees, and the only source of benign risky words.
 WRITTEN_WEIGHT = 4.0
+# The character n-gram reader: terms in at least this many training texts; inverse regularisation.
+NGRAM_MIN_DF = 3
+NGRAM_C = 1.0
 WRITTEN = Path(__file__).parent / "data"
 # -------------------------------------------------------------------------------------------
 
@@ -183,35 +195,30 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return float(min(grid, key=nll))
 
 
-def choose_thresholds(p_human: np.ndarray, y: np.ndarray, langs: np.ndarray) -> tuple[float, float]:
-    """(escalate, ask) thresholds from validation; see the knobs at the top."""
+def choose_thresholds(p_human: np.ndarray, y: np.ndarray, langs: np.ndarray) -> dict[str, tuple[float, float]]:
+    """(escalate, ask) thresholds per language from validation; see the knobs at the top."""
     grid = np.round(np.arange(0.02, 0.96, 0.01), 2)
-    by_lang = [langs == lang for lang in np.unique(langs)]
-    escalate = next(
-        (
-            float(t)
-            for t in grid
-            if all(
-                (p_human[m & (y == Level.NONE)] >= t).mean() <= MAX_NONE_ALARMS
-                for m in by_lang
-                if (m & (y == Level.NONE)).any()
+    out = {}
+    for lang in np.unique(langs):
+        p, truth = p_human[langs == lang], y[langs == lang]
+        danger = needs_human(truth)
+        budgets = [
+            (mask, most)
+            for mask, most in (
+                (truth == Level.NONE, MAX_NONE_ALARMS),
+                (truth <= Level.LOW, MAX_ALARMS),
+                (truth == Level.LOW, MAX_ALARMS),
             )
-        ),
-        0.95,
-    )
-    ask = next(
-        (
-            float(t)
-            for t in grid[::-1]
-            if all(
-                (p_human[m & needs_human(y)] >= t).mean() >= TARGET_RECALL
-                for m in by_lang
-                if (m & needs_human(y)).any()
-            )
-        ),
-        0.02,
-    )
-    return escalate, min(ask, escalate)
+            if mask.sum() >= MIN_BUDGETED  # a rate over a handful of examples is noise, not a budget
+        ]
+
+        def within_budget(t: float, p=p, budgets=budgets) -> bool:
+            return all((p[mask] >= t).mean() <= most for mask, most in budgets)
+
+        escalate = next((float(t) for t in grid if within_budget(t)), 0.95)
+        ask = next((float(t) for t in grid[::-1] if not danger.any() or (p[danger] >= t).mean() >= TARGET_RECALL), 0.02)
+        out[str(lang)] = (escalate, min(ask, escalate))
+    return out
 
 
 @dataclass
@@ -230,11 +237,46 @@ class Candidate:
 
 
 def evaluate(model: RiskModel, x: np.ndarray, examples: list[Example]) -> dict:
-    proba = model.proba_from_embeddings(x)
+    proba = model.proba_from_embeddings(x, [e.model_text for e in examples])
     y = np.array([e.risk for e in examples])
-    pred = np.array(model.levels(proba))
     langs = np.array([e.lang for e in examples])
+    pred = np.array(model.levels(proba, langs))
     return {lang: risk_metrics(y[langs == lang], pred[langs == lang]) for lang in sorted(set(langs))}
+
+
+def train_ngrams(texts: list[str], y: np.ndarray, weights: np.ndarray) -> CharNgrams:
+    """The second reader: tf-idf character n-grams and a class-balanced logistic regression."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=NGRAMS, min_df=NGRAM_MIN_DF, sublinear_tf=True, dtype=np.float32
+    )
+    x = vectorizer.fit_transform(texts)
+    lr = LogisticRegression(C=NGRAM_C, max_iter=3000, class_weight="balanced")
+    lr.fit(x, y, sample_weight=weights)
+    coef = np.zeros((len(Level), x.shape[1]), np.float32)
+    intercept = np.full(len(Level), -30.0, np.float32)  # a level absent from training stays unlikely
+    if len(lr.classes_) == 2:  # one logit for the second class: softmax over (-z/2, z/2) is its sigmoid
+        rows, signs = lr.classes_, (-0.5, 0.5)
+        for level, sign in zip(rows, signs, strict=True):
+            coef[level], intercept[level] = sign * lr.coef_[0], sign * lr.intercept_[0]
+    else:
+        for i, level in enumerate(lr.classes_):
+            coef[level], intercept[level] = lr.coef_[i], lr.intercept_[i]
+    terms = np.asarray(vectorizer.get_feature_names_out(), dtype=str)  # not objects: no pickle on load
+    return CharNgrams(terms, vectorizer.idf_.astype(np.float32), coef, intercept)
+
+
+def _finish(model: RiskModel, x: dict, parts: dict, y: dict) -> Candidate:
+    """Thresholds chosen on validation, then measured on validation and test."""
+    langs_val = np.array([e.lang for e in parts["val"]])
+    proba_val = model.proba_from_embeddings(x["val"], [e.model_text for e in parts["val"]])
+    model.by_language = choose_thresholds(proba_val[:, Level.HIGH] + proba_val[:, Level.IMMINENT], y["val"], langs_val)
+    # a language without its own thresholds gets the most watchful of them
+    model.threshold = min(e for e, _ in model.by_language.values())
+    model.ask_threshold = min(a for _, a in model.by_language.values())
+    return Candidate(model, evaluate(model, x["val"], parts["val"]), evaluate(model, x["test"], parts["test"]))
 
 
 def train(
@@ -246,66 +288,77 @@ def train(
     progress: bool = True,
     written: Path = WRITTEN,
 ) -> dict:
-    """Train every candidate, keep the best on validation, write it and its report."""
+    """Train every design, keep the best on validation, write it and its report.
+
+    Designs: the head on each candidate backbone; then the best of those averaged with
+    character n-grams.
+    """
     examples = load_examples(shared_dir, extra, written)
     parts = {name: [e for e in examples if e.split == name] for name in SPLIT}
     y = {name: np.array([e.risk for e in part]) for name, part in parts.items()}
-    langs_val = np.array([e.lang for e in parts["val"]])
+    w = {k: np.array([WRITTEN_WEIGHT if e.source.startswith("written") else 1.0 for e in p]) for k, p in parts.items()}
     report: dict = {"seed": SEED, "split": {k: len(v) for k, v in parts.items()}, "candidates": {}}
-    best: Candidate | None = None
-    for name in candidates:
-        x = {k: embed(name, [e.model_text for e in part], cache, progress) for k, part in parts.items()}
-        w = {
-            k: np.array([WRITTEN_WEIGHT if e.source.startswith("written") else 1.0 for e in part])
-            for k, part in parts.items()
-        }
-        w1, b1, w2, b2 = train_head(x["train"], y["train"], x["val"], y["val"], w["train"], w["val"])
-        model = RiskModel(backbone(name), w1, b1, w2, b2, temperature=1.0, threshold=0.5, ask_threshold=0.5, card={})
-        model.temperature = fit_temperature(model.logits(x["val"]), y["val"])
-        proba_val = model.proba_from_embeddings(x["val"])
-        model.threshold, model.ask_threshold = choose_thresholds(
-            proba_val[:, Level.HIGH] + proba_val[:, Level.IMMINENT], y["val"], langs_val
-        )
-        cand = Candidate(model, evaluate(model, x["val"], parts["val"]), evaluate(model, x["test"], parts["test"]))
+    designs: dict[str, tuple[Candidate, dict]] = {}
+
+    def keep(name: str, cand: Candidate, x: dict) -> None:
+        designs[name] = (cand, x)
         report["candidates"][name] = {
-            "temperature": model.temperature,
-            "threshold": model.threshold,
-            "ask_threshold": model.ask_threshold,
+            "temperature": cand.model.temperature,
+            "mix_temperature": cand.model.mix_temperature,
+            "thresholds": cand.model.by_language,
             "val": cand.val,
             "test": cand.test,
             "score": cand.score,
         }
-        if best is None or cand.score > best.score:
-            best = cand
-    assert best is not None
-    report["chosen"] = best.model.backbone.name
+
+    for name in candidates:
+        x = {k: embed(name, [e.model_text for e in part], cache, progress) for k, part in parts.items()}
+        w1, b1, w2, b2 = train_head(x["train"], y["train"], x["val"], y["val"], w["train"], w["val"])
+        model = RiskModel(backbone(name), w1, b1, w2, b2, temperature=1.0, threshold=0.5, ask_threshold=0.5, card={})
+        model.temperature = fit_temperature(model.logits(x["val"]), y["val"])
+        keep(name, _finish(model, x, parts, y), x)
+
+    head, x = max(designs.values(), key=lambda d: d[0].score)
+    # Messages read alone only: a follow-up's label ("tonight" after a plan is imminent) belongs
+    # to it in context, and its few characters would teach the n-grams that the word is danger.
+    alone = [i for i, e in enumerate(parts["train"]) if not e.context]
+    ngrams = train_ngrams([parts["train"][i].text for i in alone], y["train"][alone], w["train"][alone])
+    mixed = replace(head.model, ngrams=ngrams, mix_temperature=1.0, by_language={})
+    raw = mixed.proba_from_embeddings(x["val"], [e.model_text for e in parts["val"]])
+    mixed.mix_temperature = fit_temperature(np.log(np.maximum(raw, 1e-12)), y["val"])
+    keep(f"{head.model.backbone.name}+char-ngrams", _finish(mixed, x, parts, y), x)
+
+    chosen = max(designs, key=lambda k: designs[k][0].score)
+    best, x = designs[chosen]
+    report["chosen"] = chosen
     best.model.card = {
-        "version": 1,
+        "version": 2,
+        "design": chosen,
         "seed": SEED,
         "trained_on": report["split"],
         "temperature": best.model.temperature,
-        "threshold": best.model.threshold,
-        "ask_threshold": best.model.ask_threshold,
+        "mix_temperature": best.model.mix_temperature,
+        "thresholds": {lang: {"escalate": e, "ask": a} for lang, (e, a) in best.model.by_language.items()},
         "test": best.test,
         "compared": {k: v["score"] for k, v in report["candidates"].items()},
     }
     best.model.save(out)
     (out.parent / "training-report.json").write_text(json.dumps(report, indent=2) + "\n")
-    x_test = embed(best.model.backbone.name, [e.model_text for e in parts["test"]], cache, progress=False)
-    plot(best.model, x_test, parts["test"], out.parent / "risk-model-test.png")
+    plot(best.model, x["test"], parts["test"], out.parent / "risk-model-test.png")
     return report
 
 
 def plot(model: RiskModel, x: np.ndarray, examples: list[Example], path: Path) -> None:
     """Confusion matrix per language and the recall / false-alarm curve, on the test split."""
-    proba = model.proba_from_embeddings(x)
+    proba = model.proba_from_embeddings(x, [e.model_text for e in examples])
     y = np.array([e.risk for e in examples])
-    pred = np.array(model.levels(proba))
-    p_human = proba[:, Level.HIGH] + proba[:, Level.IMMINENT]
     langs = np.array([e.lang for e in examples])
+    pred = np.array(model.levels(proba, langs))
+    p_human = proba[:, Level.HIGH] + proba[:, Level.IMMINENT]
     groups = {
         f"test split, {lang}": (y[langs == lang], pred[langs == lang], p_human[langs == lang])
         for lang in sorted(set(langs))
     }
-    title = f"{model.backbone.name}: escalate at {model.threshold:.2f}, ask at {model.ask_threshold:.2f}"
-    plot_risk(groups, path, title, (model.threshold, model.ask_threshold))
+    escalate = ", ".join(f"{lang} {e:.2f}" for lang, (e, _) in sorted(model.by_language.items()))
+    title = f"{model.card.get('design', model.backbone.name)}: escalate at {escalate or f'{model.threshold:.2f}'}"
+    plot_risk(groups, path, title, tuple(sorted({e for e, _ in model.by_language.values()} or {model.threshold})))
