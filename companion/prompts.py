@@ -24,6 +24,8 @@ _REQUIRED = {
 FIXED = ("crisis_high", "crisis_imminent", "crisis_waiting", "check_in", "guard_fallback", "model_unavailable")
 # Notices about the human queue (a person is coming, has joined, has left); numbers optional.
 NOTICES = ("person_coming", "counsellor_joined", "counsellor_left")
+# Instructions for the model that are not replies to the youth.
+INSTRUCTIONS = ("handoff_summary",)
 _FIXED_FIELDS = {"hotlines", "emergency"}
 LOCALES = ("cn", "hk", "tw", "us", "uk")
 DEFAULT_LOCALE: dict[str, str] = {"en": "us", "zh": "cn"}
@@ -122,7 +124,7 @@ def load_prompts(prompts_dir: Path, language: Language) -> PromptSet:
         text = _read(folder / f"{name}.md")
         _check_placeholders(folder / f"{name}.md", text, {"hotlines"}, _FIXED_FIELDS)
         fixed[name] = text
-    for name in NOTICES:
+    for name in NOTICES + INSTRUCTIONS:
         text = _read(folder / f"{name}.md")
         _check_placeholders(folder / f"{name}.md", text, set(), _FIXED_FIELDS)
         fixed[name] = text

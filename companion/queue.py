@@ -181,7 +181,8 @@ class HotlineQueue:
                 )
                 entry.tier, entry.raised_at = int(tier), now()
             entry.reason = "risk" if request.reason == "risk" else entry.reason
-            entry.summary = summary
+            kept = {k: v for k, v in (entry.summary or {}).items() if k == "model_summary"}
+            entry.summary = summary | kept  # the model's note, written later, is not thrown away
 
     def summary(self, request: HandoffRequest) -> dict:
         """The hand-off summary, made from the triage record alone: no model, no waiting."""
@@ -198,6 +199,22 @@ class HotlineQueue:
             "topics": topics([m.text for m in request.risk_messages], self.settings.prompts_dir),
             "at": request.at,
         }
+
+    def add_model_summary(self, conversation_id: str, text: str, model: str) -> bool:
+        """Add the chat model's note to the open entry's summary, once written; the entry was
+        committed long before. Returns False when no entry is open (resolved meanwhile)."""
+        with self.store.session() as s:
+            row = s.scalar(
+                select(QueueEntryRow)
+                .where(QueueEntryRow.conversation_id == conversation_id, QueueEntryRow.status != RESOLVED)
+                .with_for_update()
+            )
+            if row is None:
+                return False
+            note = {"text": text, "model": model, "at": now().isoformat()}
+            row.summary = dict(row.summary or {}) | {"model_summary": note}  # a new dict: the JSON column sees it
+            s.add(AuditRow(actor="system", action="queue.model_summary", conversation_id=conversation_id, detail={}))
+        return True
 
     # --- reading the queue ----------------------------------------------------------------
     def entries(self, include_claimed: bool = True) -> list[Entry]:

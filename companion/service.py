@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,7 @@ from companion.transcripts import Transcripts
 from companion.triage import Action, Decision, decide
 
 log = logging.getLogger(__name__)  # never logs message text: only what happened
+SUMMARY_MESSAGES, SUMMARY_TOKENS, SUMMARY_CHARS = 12, 160, 700  # the model's note for the counsellor
 MAX_MESSAGE_CHARS = 4000
 HISTORY_TURNS = 3  # earlier exchanges sent back to the model, newest last
 _CITATION = re.compile(r"[\[【［](\d{1,2})[\]】］]")
@@ -264,6 +266,9 @@ class Companion:
         self.transcripts = transcripts
         self.queue = handoff if isinstance(handoff, HotlineQueue) else None  # the console's API
         self.store = transcripts.store if transcripts is not None else None
+        # After a conversation is first queued, ask the chat model for a note for the
+        # counsellor, in the background (build_companion turns it on from settings).
+        self.summarise = False
 
     def prompts(self, language: Language) -> PromptSet:
         return load_prompts(self.settings.prompts_dir, language)
@@ -318,6 +323,8 @@ class Companion:
         clock.append(time.perf_counter())
         if self.transcripts is not None:
             self.transcripts.add_reading(conversation, message_id, assessment)
+        if first_handoff:
+            self._summarise_later(conversation.id)
         stored, scored, queued = (1000 * (t - clock[0]) for t in clock[1:])
         log.info(
             "message triaged: level %s, %s; stored at %.1f ms, scored at %.1f ms, decided at %.1f ms",
@@ -388,11 +395,46 @@ class Companion:
         locale = conversation.locale or DEFAULT_LOCALE[language]
         level = conversation.risk.level
         if conversation.handed_off_at is None or level > conversation.handed_off_at:
+            first = conversation.handed_off_at is None
             self._request_person(conversation, level, language, locale)
             conversation.handed_off_at = level
             if self.transcripts is not None:
                 notice = self.prompts(language).fixed_reply("person_coming", locale)
                 self.transcripts.add_reply(conversation, notice, role="notice")
+            if first:
+                self._summarise_later(conversation.id)
+
+    def _summarise_later(self, conversation_id: str) -> None:
+        if self.summarise and self.queue is not None and self.transcripts is not None:
+            threading.Thread(
+                target=self.improve_summary, args=(conversation_id,), daemon=True, name="handoff-summary"
+            ).start()
+
+    def improve_summary(self, conversation_id: str) -> str | None:
+        """Ask the chat model for a short note on a queued conversation and add it to the entry.
+
+        The entry, with its model-free summary, was committed before this is called; a slow or
+        failed model only means the note never comes. The note is for the counsellor, who has
+        the transcript beside it; the youth never sees it.
+        """
+        if self.queue is None or self.transcripts is None:
+            return None
+        conversation = self.transcripts.load(conversation_id)
+        if not conversation.user_messages:
+            return None
+        language = conversation.language or detect_language(conversation.user_messages[-1])
+        said = "\n".join(f"- {m[:500]}" for m in conversation.user_messages[-SUMMARY_MESSAGES:])
+        messages = [SystemMessage(self.prompts(language).fixed["handoff_summary"]), HumanMessage(said)]
+        try:
+            reply = self.llm.invoke(messages, max_tokens=SUMMARY_TOKENS)
+        except Exception as exc:  # noqa: BLE001 - any failure of the model leaves the entry as it was
+            log.warning("no model note for a queued conversation (%s)", type(exc).__name__)
+            return None
+        text = " ".join(str(reply.content).split())[:SUMMARY_CHARS]
+        if not text:
+            return None
+        name = getattr(self.llm, "model_name", None) or getattr(self.llm, "_llm_type", type(self.llm).__name__)
+        return text if self.queue.add_model_summary(conversation_id, text, str(name)) else None
 
     def _request_person(
         self,
@@ -483,4 +525,6 @@ def build_companion(settings: Settings, progress: object = None) -> Companion:
     knowledge.ingest(show_progress=progress is not None)
     store = open_store(settings.database)
     queue = HotlineQueue(store, settings)
-    return Companion(settings, knowledge, chat_model(settings, progress), RiskScorer(), queue, Transcripts(store))
+    companion = Companion(settings, knowledge, chat_model(settings, progress), RiskScorer(), queue, Transcripts(store))
+    companion.summarise = settings.model_summary
+    return companion

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     max_tokens: int = 220
     temperature: float = 0.3
 
+    model_summary: bool = Field(
+        False,
+        description="Once a conversation is queued, the chat model adds a short note for the counsellor "
+        "(use with a capable model: the bundled small ones invent details).",
+    )
+
     # Transcripts and the human queue: SQLite in data_dir by default, or a PostgreSQL URL,
     # e.g. postgresql+psycopg://companion:secret@db.internal/companion
     database_url: str | None = Field(None, description="SQLAlchemy URL; default sqlite in data_dir.")

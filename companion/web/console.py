@@ -147,6 +147,9 @@ def summary_markdown(entry: Any) -> str:
         f"Reason: {s.get('reason', entry.reason)} · level {s.get('level', '?')} · language {s.get('language', '?')}"
         f" · hotline region {s.get('locale', '?')}",
     ]
+    note = s.get("model_summary") or {}
+    if note.get("text"):
+        lines.append(f"Model's note (check it against the transcript): {note['text']}")
     if s.get("topics"):
         lines.append("Topics: " + ", ".join(s["topics"]))
     if s.get("timeline"):
