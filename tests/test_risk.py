@@ -40,6 +40,17 @@ def test_clear_cases_in_both_languages(scorer, text, lowest, highest):
 
 
 @pytest.mark.parametrize(
+    "text",
+    ["活着真没意思", "要是我没出生就好了", "i just wish i was never born", "i used to cut myself in year 8"],
+)
+def test_passive_ideation_and_past_self_harm_always_get_the_safety_question(scorer, text):
+    # the model may read these as ordinary sadness; the moderate patterns keep them at least moderate
+    a = scorer.assess(text)
+    assert a.level >= Level.MODERATE and a.own_level >= Level.MODERATE, (text, a)
+    assert any(e.kind == "pattern" and e.level == Level.MODERATE for e in a.evidence)
+
+
+@pytest.mark.parametrize(
     ("context", "text"),
     [
         (["I've been thinking about ending it all"], "tonight"),

@@ -1,7 +1,9 @@
 """High-precision patterns for unambiguous statements of plan, means, timing or an attempt.
 
-A pattern can only raise a message's level, never lower it. Rules are written to match
-first-person statements only ("I took…", "我已经吃了…"), so that questions, negations
+A second, smaller set marks the `moderate` signs RISK_SCALE.md names (passive ideation, past
+self-harm, being harmed by others), so that the direct safety question is asked even when the
+model reads them as ordinary sadness. A pattern can only raise a message's level, never lower
+it. Rules are written to match first-person statements only ("I took…", "我已经吃了…"), so that questions, negations
 ("I'm not going to…") and stories about others fall through to the classifier. A rule with
 `also` fires only when the message contains that second sign of intent as well.
 """
@@ -136,6 +138,69 @@ EN_RULES: tuple[Rule, ...] = (
     ),
 )
 
+# Moderate: passive ideation, past self-harm, being harmed by others. First person only; a
+# false hit costs a kind safety question, never a hand-off.
+_WISH_GONE = (
+    r"(?:was|were) (?:dead|never born|gone|not here|not alive)|(?:wasn'?t|weren'?t) (?:here|alive|born)|"
+    r"(?:didn'?t|did not) exist|could (?:just )?(?:disappear|vanish|die|sleep forever|stop existing)|"
+    r"would (?:just )?die|(?:didn'?t|did not) wake up"
+)
+EN_MODERATE: tuple[Rule, ...] = (
+    _en(
+        "en.wish-dead",
+        Level.MODERATE,
+        r"\bi\s+(?:just\s+|sometimes\s+|really\s+|honestly\s+|often\s+)?(?:wish|hope)\s+i\s+(?:" + _WISH_GONE + r")\b",
+    ),
+    _en(
+        "en.want-to-die",
+        Level.MODERATE,
+        r"\bi\s+(?:just\s+|really\s+|honestly\s+|kinda\s+|kind of\s+|sometimes\s+)?(?:want|wanna)\s+(?:to\s+)?die\b"
+        r"(?!\s+(?:my|your|his|her|their|it|the|laughing|of (?:embarrassment|laughter|shame|cringe))\b)",
+    ),
+    _en(
+        "en.not-want-to-live",
+        Level.MODERATE,
+        r"\bi\s+(?:just\s+|really\s+|honestly\s+)?(?:don'?t|do not|dont)\s+(?:want|wanna)\s+(?:to\s+)?"
+        r"(?:be alive|(?:live|exist)(?=\s+(?:anymore|any longer|like this)|\s*(?:[.!,;]|$))|be here anymore|"
+        r"keep living|go on living|"
+        r"wake up(?:\s+(?:anymore|again|tomorrow|ever again))?\s*(?:[.!,;]|$))",
+    ),
+    _en(
+        "en.dont-care-if-die",
+        Level.MODERATE,
+        r"\bi\s+(?:honestly\s+|really\s+)?(?:don'?t|do not|dont)\s+care\s+(?:if|whether)\s+i\s+"
+        r"(?:wake up|die|live|make it|get hit)\b",
+    ),
+    _en("en.better-off-without", Level.MODERATE, r"\b(?:be|are)\s+better\s+off\s+without\s+me\b"),
+    _en(
+        "en.no-point-living",
+        Level.MODERATE,
+        r"\b(?:nothing|no reason|nobody|no one)\s+(?:left\s+)?to\s+live\s+for\b|"
+        r"\bwhat'?s\s+the\s+point\s+(?:of|in)\s+(?:living|being alive|my life|staying alive)\b|"
+        r"\btired\s+of\s+(?:living|being alive)\b",
+    ),
+    _en(
+        "en.think-about-dying",
+        Level.MODERATE,
+        r"\bi\s+(?:often\s+|sometimes\s+|always\s+|keep\s+)?think(?:ing)?\s+about\s+"
+        r"(?:dying|being dead|not being alive|not existing|my death)\b",
+    ),
+    _en(
+        "en.past-self-harm",
+        Level.MODERATE,
+        r"\bi\s+(?:used to|have|'ve|had)\s+(?:cut|cutting|burned|burnt|hurt|hurting|harmed)\s+myself\b|"
+        r"\bi\s+used\s+to\s+(?:cut|self[- ]harm)\b|\bi\s+(?:have\s+|'ve\s+)?self[- ]harmed\b|"
+        r"\bmy\s+self[- ]harm\s+scars\b",
+    ),
+    _en(
+        "en.harmed-by-others",
+        Level.MODERATE,
+        r"\b(?:i'?m|i am|i get|i got|i keep getting)\s+(?:being\s+)?(?:bullied|beaten|abused|hit at home)\b|"
+        r"\b(?:my\s+)?(?:dad|mom|mum|father|mother|stepdad|stepmom|parents?|brother|boyfriend|he|she|they)\s+"
+        r"(?:always\s+|still\s+|often\s+|keeps?\s+)?(?:hits|beats|hurts|abuses|bullies|hit|beat|abused|bullied)\s+me\b",
+    ),
+)
+
 
 def _zh(rule_id: str, level: Level, pattern: str, also: str | None = None) -> Rule:
     return Rule(rule_id, level, re.compile(pattern), re.compile(also) if also else None)
@@ -216,7 +281,43 @@ ZH_RULES: tuple[Rule, ...] = (
     ),
 )
 
-RULES: tuple[Rule, ...] = EN_RULES + ZH_RULES
+ZH_MODERATE: tuple[Rule, ...] = (
+    _zh(
+        "zh.life-pointless",
+        Level.MODERATE,
+        r"活着(?:真的?|好|太|很|都|也)?(?:没|没有)(?:意思|意义|劲)|活着(?:到底|还)?有什么(?:意思|意义|用)",
+    ),
+    _zh("zh.not-want-to-live", Level.MODERATE, r"(?<![不没别])(?:不想|不愿意|不要)(?:再)?活(?:了|下去|着)"),
+    _zh(
+        "zh.want-to-die",
+        Level.MODERATE,
+        _ME + r"想(?:去)?死(?![你您他她它我人])|(?<![不没])(?:好|真)想死(?:了|掉)(?![你您他她它我人])",
+    ),
+    _zh(
+        "zh.better-dead",
+        Level.MODERATE,
+        r"(?:还不如|不如)(?:我)?(?:死了|去死|消失)|(?:要是|如果)我(?:死了|不在了|没出生|没有出生|消失了?)(?:就好了|多好|会更好|大家)",
+    ),
+    _zh(
+        "zh.disappear",
+        Level.MODERATE,
+        r"(?:想|要)(?:从这个世界(?:上)?|永远)消失|(?:一睡不醒|睡着了?(?:就)?(?:再也)?(?:不要|别|不想)醒(?:过)?来)",
+    ),
+    _zh("zh.better-without-me", Level.MODERATE, r"没有我(?:[\u4e00-\u9fff]{0,4})?(?:会|就)?(?:过得)?更好"),
+    _zh(
+        "zh.past-self-harm",
+        Level.MODERATE,
+        r"(?<![没不有])(?:自残|自伤|割腕|割手|划手)过|以前(?:会|经常)?(?:自残|自伤|割腕|割手|划手)|(?:自残|割腕)(?:留下)?的(?:疤|伤疤)",
+    ),
+    _zh(
+        "zh.harmed-by-others",
+        Level.MODERATE,
+        r"(?<![不没])被(?:同学|他们|她们|人|爸爸?|妈妈?|继父|继母|家里人)?(?:霸凌|校园霸凌|欺负|孤立|殴打|家暴|虐待)|"
+        r"(?:爸爸?|妈妈?|继父|继母|他们|同学们?|男朋友)[\u4e00-\u9fff]{0,6}?(?:打|揍|家暴|虐待)我(?!电话|手机)",
+    ),
+)
+
+RULES: tuple[Rule, ...] = EN_RULES + ZH_RULES + EN_MODERATE + ZH_MODERATE
 
 
 # An answer to the companion's direct safety question ("are you thinking about hurting

@@ -11,6 +11,7 @@ is one JSON line (`{"error", "fix"}`), never a traceback.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from typing import Any, Literal
 
@@ -222,10 +223,12 @@ def build_api(chat: YouthChat, cookies: YouthCookies, secure_cookie: bool = Fals
         """Triage one message and reply (whole, not streamed). Over the rate limit: 429 with
         Retry-After, but the message is still kept and triaged, and a crisis reply is still given."""
         same_site(request)
+        began = time.perf_counter()
         state = state_for(request, conversation, body.text)
         reply = chat.triage(
             state, body.text, person=body.person_requested, address=client_address(request), keep_choices=True
         )
+        triaged = time.perf_counter()
         if reply.turn is None and not reply.limited:
             raise ApiError(422, reply.note)
         out = message_out(reply, prompts_dir)
@@ -241,6 +244,7 @@ def build_api(chat: YouthChat, cookies: YouthCookies, secure_cookie: bool = Fals
                 pass
             chat.companion.record(turn)
             out = message_out(reply, prompts_dir)
+        log_timing(request, began, triaged, answered=turn.answer is not None)
         return out
 
     @api.post("/person", response_model=MessagesOut, responses=ERRORS)
@@ -267,6 +271,19 @@ def build_api(chat: YouthChat, cookies: YouthCookies, secure_cookie: bool = Fals
         return response
 
     return api
+
+
+def log_timing(request: Request, began: float, triaged: float, answered: bool) -> None:
+    """One line per message request: how long it waited for a worker thread (from the moment
+    the server received it, stamped by BodyLimit), how long triage took, and the model's answer."""
+    received = getattr(request.state, "received_at", began)
+    done = time.perf_counter()
+    log.info(
+        "message request: waited %.0f ms for a worker, triaged in %.0f ms, %s",
+        1000 * (began - received),
+        1000 * (triaged - began),
+        f"answered in {1000 * (done - triaged):.0f} ms" if answered else "no model answer",
+    )
 
 
 def set_youth_cookie(response: Any, cookies: YouthCookies, conversation_id: str, secure: bool) -> None:
@@ -348,6 +365,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope.setdefault("state", {})["received_at"] = time.perf_counter()  # see log_timing
         path = scope.get("path", "")
         limit = self.api_limit if path == self.prefix or path.startswith(self.prefix + "/") else self.limit
         length = dict(scope.get("headers") or []).get(b"content-length")
