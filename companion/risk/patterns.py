@@ -39,11 +39,14 @@ def _en(rule_id: str, level: Level, pattern: str, also: str | None = None) -> Ru
 
 
 _I = r"\bi(?:'ve| have|'m| am)?\s+(?:just\s+|already\s+|now\s+)?"
-_DRUGS = r"(?:pills|tablets|meds|medication|medicine|sleeping pills|painkillers)"
+_DRUGS = (
+    r"(?:pills|tablets|meds|medication|medicine|sleeping pills|painkillers|paracetamol|acetaminophen|tylenol|"
+    r"ibuprofen|advil|aspirin|panadol|antidepressants)"
+)
 _MEANS = r"(?:pills|tablets|blades?|razors?|rope|noose)"  # not knife or gun: cooking, games
 _KILL_SELF_WORDS = (
     r"kill myself|end (?:it all|my life)|take my (?:own )?life|commit suicide|hang myself|"
-    r"unalive myself|off myself|kms"  # chat slang for the same words
+    r"unalive(?: myself)?(?!\s+(?:the|a|an|him|her|them|this|that|my|your|his|their)\b)|off myself|kms"  # chat slang
 )
 _KILL_SELF = f"(?:{_KILL_SELF_WORDS})"
 _SOON = r"(?:tonight|today|right now|now|in an hour|in a few minutes|this weekend|tomorrow)"
@@ -56,6 +59,13 @@ EN_RULES: tuple[Rule, ...] = (
         r"(?:a |the )?(?:whole|entire) (?:bottle|pack|box|packet)|"
         r"(?:a bunch of|too many|lots of|a lot of|all my|all the|all of my|the) " + _DRUGS + r")",
     ),
+    _en(
+        "en.overdose-count",  # a count of ten or more, the "I" often dropped in chat
+        Level.IMMINENT,
+        r"(?:^|[.!?,;]\s*|\bi\s+(?:just\s+|already\s+)?)(?:took|swallowed|downed|taken)\s+(?:like\s+|about\s+|over\s+)?"
+        r"(?:[1-9]\d{1,2}|(?:ten|twelve|fifteen|twenty|thirty|forty|fifty)\w*)\s+(?:of\s+(?:(?:my|the|his|her)\s+)?(?:\w+'?s\s+)?)?"
+        + _DRUGS,
+    ),
     _en("en.overdosed", Level.IMMINENT, r"\bi\s+(?:just\s+|already\s+)?(?:overdosed|od'?d)\b"),
     _en(
         "en.means-at-hand",
@@ -66,9 +76,9 @@ EN_RULES: tuple[Rule, ...] = (
     _en(
         "en.means-held",
         Level.IMMINENT,
-        r"\bi(?:'ve| have)\s+(?:got\s+)?(?:the |my |all the |all my )?"
+        r"\bi(?:'?ve| have)\s+(?:got\s+)?(?:the |my |all the |all my )?"
         + _MEANS
-        + r"\s+(?:right\s+)?(?:in front of me|in my hands?|next to me|lined up)\b",
+        + r"\s+(?:right\s+)?(?:in front of me|in my hands?|next to me|lined up|counted out|right here|here with me)\b",
     ),
     _en(
         "en.means-gathered",
@@ -125,16 +135,64 @@ EN_RULES: tuple[Rule, ...] = (
         also=r"\b(?:kill|hurt|stab|shoot|make (?:him|her|them) pay|get (?:him|her|them) back|revenge)\b",
     ),
     _en(
+        "en.not-a-burden-long",
+        Level.HIGH,
+        r"\bi\s+(?:won'?t|will not|wont)\s+be\s+(?:a|your|their)\s+(?:problem|burden)\s+(?:for|to)?\s*"
+        r"(?:anyone|anybody|you|them|you guys|my family)?\s*(?:much|for much|any)\s+longer\b",
+    ),
+    _en(
+        "en.harm-others-intent",
+        Level.HIGH,
+        r"(?<!n't )(?<!not )(?<!never )(?<!nt )"
+        r"\b(?:going to|gonna|want to|wanna|(?:keep\s+)?thinking about|planning to|plan to)\s+"
+        r"(?:stab|stabbing|shoot|shooting|poison|poisoning|hurt|hurting)\s+(?:him|her|them|my\s+\w+|[a-z]+)\b",
+        also=r"\b(?:knife|gun|blade|weapon|(?<!n't )(?<!not )deserves?|for what (?:he|she|they) did|"
+        r"(?:is|are|'s) asleep|"
+        r"changing rooms?|make (?:him|her|them) pay)\b",
+    ),
+    _en(
         "en.giving-away",
         Level.HIGH,
-        r"\b(?:i'?m\s+|i\s+)?(?:giving|gave|given)\s+away\s+(?:all\s+)?my\s+(?:stuff|things|games|clothes|money|"
-        r"pets?|cat|dog|belongings|savings)\b",
+        r"\b(?:i'?m\s+|i\s+)?(?:giving|gave|given)\s+(?:away\s+)?(?:all\s+(?:of\s+)?)?my\s+(?:\w+\s+){0,3}?"
+        r"(?:stuff|things|games|clothes|money|pets?|cat|dog|belongings|savings|xbox|playstation|ps5|switch|phone|"
+        r"cards|collection|books|jewellery|jewelry)\b",
         also=r"\b(?:won'?t need|not going to need|don'?t need|no use|need them anymore|where i'?m going)\b",
     ),
     _en(
         "en.self-harm-act",
         Level.HIGH,
-        r"\bi\s+(?:cut|hurt|burned|burnt|harmed)\s+myself\s+(?:again|today|tonight|last night|just now)\b",
+        r"\bi\s+(?:cut|hurt|burned|burnt|harmed)\s+myself\s+(?:again|today|tonight|last night|just now)\b|"
+        r"(?:\bi(?:'?ve| have)?\s+|^\s*|[.!?,;]\s*)(?:been|started|keep|kept)\s+"
+        r"(?:cutting|burning|hurting|scratching|harming)\s+myself\b",
+    ),
+    _en(
+        "en.method-question",
+        Level.HIGH,
+        r"\bhow\s+(?:many|much)\s[^.?!\n]{1,60}?\b(?:to\s+(?:die|kill (?:me|myself|a person|someone)|overdose|od)|"
+        r"kill (?:me|myself|a person|someone)|be fatal|be lethal)\b|"
+        r"\b(?:painless|easiest|easy|quickest|quick|fastest|least painful|best|surest|peaceful)\s+(?:way|method)s?\s+"
+        r"(?:to|of)\s+(?:die|dying|kill myself|end (?:it|my life|things)|commit suicide|suicide)\b",
+    ),
+    _en(
+        "en.suicidal-now",
+        Level.HIGH,
+        r"\bi(?:'?m| am|'?ve been| have been)\s+(?:so\s+|really\s+|very\s+|feeling\s+|getting\s+|extremely\s+)?"
+        r"suicidal\b|\bi\s+(?:feel|am feeling|keep feeling)\s+(?:so\s+|really\s+|very\s+|extremely\s+)?suicidal\b|"
+        r"\bi(?:'m| am)?\s+(?:have|having|keep having|get|getting)\s+suicidal\s+(?:thoughts|urges|feelings)\b|"
+        r"\b(?:the\s+|my\s+)?suicidal\s+(?:thoughts|urges|feelings)\s+(?:are|is)\s+"
+        r"(?:back|getting (?:worse|louder|stronger))\b|"
+        r"\btired\s+of\s+fighting\s+(?:the\s+|these\s+|my\s+)?suicidal\b",
+    ),
+    _en(
+        "en.goodbye",
+        Level.HIGH,
+        r"\bby\s+the\s+time\s+(?:you|anyone|someone|u)\s+reads?\s+this\b|"
+        r"\bthis\s+is\s+(?:my|the)\s+(?:last|final)\s+(?:post|message|text|goodbye|note)\b|"
+        r"\bgoodbye\s+(?:everyone|everybody|world|all|forever|guys)\b|"
+        r"\bi(?:'?m| am)\s+not\s+(?:gonna|going to)\s+be\s+(?:around|here|alive)\s+(?:next|much longer|by)\b|"
+        r"\bi\s+(?:won'?t|will not)\s+be\s+(?:alive|around much longer|here much longer|here for much longer)\b",
+        also=r"\b(?:sorry|forgive|love (?:you|u)|can'?t (?:do this|take it|go on)|won'?t be here|"
+        r"(?:i'?ll|i will) be gone|i'?m gone|dead|die|burden|tired of|(?:doesn'?t|won'?t|does not) matter|no point)\b",
     ),
 )
 
@@ -278,6 +336,32 @@ ZH_RULES: tuple[Rule, ...] = (
         "zh.self-harm",
         Level.HIGH,
         _ME + r"想(?:割|划)(?:自己|手腕|腕|手)|" + _ME + r"(?:割|划)了?(?:自己|手腕|腕)",
+    ),
+    _zh(
+        "zh.method-question",
+        Level.HIGH,
+        r"(?:吃|吞|喝)(?:多少|几)(?:片|颗|粒|瓶|盒)?[\u4e00-\u9fff]{0,6}(?:会|能|才能|就能|可以)(?:死|致死|没命)|"
+        r"(?:怎么|怎样|如何|用什么(?:方法|办法)?)(?:死|自杀)(?:比较|最|才)?(?:不痛|不疼|没有痛苦|没痛苦|快|快一点|干脆|舒服)|"
+        r"(?:不痛|不疼|没有痛苦|最快|最简单|无痛)的?(?:死法|自杀方法|自杀方式|死的方法)",
+    ),
+    _zh(
+        "zh.suicidal-thoughts",
+        Level.HIGH,
+        _ME + r"(?:有|又有了?|一直有|总是有|经常有|开始有)(?:很强烈的|强烈的)?(?:自杀|轻生|想死)的?(?:念头|想法|冲动)|"
+        r"(?:自杀|轻生|想死)的?(?:念头|想法|冲动)(?:又)?(?:来了|回来了|越来越(?:强|重|多)|停不下来)",
+    ),
+    _zh(
+        "zh.not-living-past",
+        Level.HIGH,
+        r"(?:不打算|不准备|没打算)(?:再)?活(?:过|到|下去)|不会再(?:麻烦|拖累)(?:你们|大家|你|爸妈|家里)(?:太久|多久|很久)了?|"
+        r"(?:声音|有人)(?:一直|总是|又|老是)?(?:让|叫|命令)我(?:去)?死",
+    ),
+    _zh(
+        "zh.goodbye",
+        Level.HIGH,
+        r"(?:这是我(?:最后|最後)(?:一次|一条|的)|永别了|再见了?[，,。! ！]*(?:这个世界|大家|所有人)|"
+        r"等你(?:们)?看到(?:这条|这段|这些)(?:消息|话|留言)?(?:的时候)?[，,]?我)",
+        also=r"对不起|原谅|不在了|走了|离开|再见|永别|死|最后|爱你|谢谢你们",
     ),
 )
 
