@@ -3,9 +3,10 @@
 A second, smaller set marks the `moderate` signs RISK_SCALE.md names (passive ideation, past
 self-harm, being harmed by others), so that the direct safety question is asked even when the
 model reads them as ordinary sadness. A pattern can only raise a message's level, never lower
-it. Rules are written to match first-person statements only ("I took…", "我已经吃了…"), so that questions, negations
-("I'm not going to…") and stories about others fall through to the classifier. A rule with
-`also` fires only when the message contains that second sign of intent as well.
+it. Rules are written to match first-person statements only ("I took…", "我已经吃了…"), so
+that questions, negations ("I'm not going to…") and stories about others fall through to the
+classifier. A rule with `also` fires only when the message contains that second sign of
+intent as well.
 """
 
 from __future__ import annotations
