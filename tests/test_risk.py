@@ -114,7 +114,8 @@ def test_training_is_reproducible_and_reports_per_language_metrics(tmp_path):
         assert all(np.array_equal(a[k], b[k]) for k in a.files)
     model = load_model(outs[0])
     assert model.levels(model.proba(["i want to kill myself"]))[0] >= Level.HIGH
-    assert set(model.by_language) == {"en", "zh"}  # each language has its own thresholds, kept in the file
+    # each language has its own thresholds (and maybe chat-length ones), kept in the file
+    assert {key.split(":")[0] for key in model.by_language} == {"en", "zh"}
     assert model.threshold == min(e for e, _ in model.by_language.values())
     assert model.thresholds("fr") == (model.threshold, model.ask_threshold)
 
@@ -142,6 +143,40 @@ def test_each_language_escalates_at_its_own_threshold_within_its_false_alarm_bud
         assert (scores[y == Level.LOW] >= lower).mean() > MAX_ALARMS or (
             scores[y == Level.NONE] >= lower
         ).mean() > MAX_NONE_ALARMS
+
+
+def test_chat_length_messages_get_their_own_threshold_never_a_narrower_net():
+    import numpy as np
+
+    from companion.risk.training import CHAT_MAX_NONE_ALARMS, choose_thresholds
+
+    rng = np.random.default_rng(1)
+    # long forum posts: distress without risk scores up to 0.7; short chat: calm scores low
+    y_long = np.array([Level.NONE] * 150 + [Level.LOW] * 300 + [Level.HIGH] * 150)
+    p_long = np.concatenate([rng.uniform(0, 0.3, 150), rng.uniform(0, 0.7, 300), rng.uniform(0.3, 1, 150)])
+    y_chat = np.array([Level.NONE] * 300 + [Level.LOW] * 100 + [Level.HIGH] * 100)
+    p_chat = np.concatenate([rng.uniform(0, 0.2, 300), rng.uniform(0, 0.3, 100), rng.uniform(0.2, 1, 100)])
+    p, y = np.concatenate([p_long, p_chat]), np.concatenate([y_long, y_chat])
+    lengths = np.array([900] * 600 + [40] * 500)
+    chosen = choose_thresholds(p, y, np.array(["en"] * 1100), lengths)
+    escalate, ask = chosen["en"]
+    chat_escalate, chat_ask = chosen["en:short"]
+    assert chat_escalate < escalate and chat_ask <= ask  # chat escalates earlier, asks at least as early
+    assert (p_chat[y_chat == Level.NONE] >= chat_escalate).mean() <= CHAT_MAX_NONE_ALARMS
+    # without enough chat-length examples there is no chat threshold, and the language's serves
+    few = choose_thresholds(p[:650], y[:650], np.array(["en"] * 650), lengths[:650])
+    assert "en:short" not in few
+
+
+def test_the_scorer_applies_the_threshold_for_the_message_length(scorer):
+    from dataclasses import replace
+
+    model = replace(scorer.model, by_language={"en": (0.999, 0.999), "en:short": (0.0, 0.0)})
+    picky = RiskScorer(model)
+    assert picky.assess("what should I read this summer?").level >= Level.HIGH  # short: escalates at 0
+    long = "what should I read this summer? " + "I like long fantasy series with maps and big families. " * 4
+    assert picky.assess(long).level < Level.HIGH  # longer than a chat message: the language's threshold
+    assert model.thresholds("en", 20) == (0.0, 0.0) and model.thresholds("en", 2000) == (0.999, 0.999)
 
 
 def test_the_scorer_applies_the_thresholds_of_the_message_language(scorer):

@@ -69,7 +69,10 @@ class RiskScorer:
         if context:
             readings.append(model_text(text, context))
         proba = self.model.proba(readings)
-        levels = self.model.levels(proba, [detect_language(text)] * len(readings))
+        n = len(readings)
+        # chat-length thresholds for the message read alone; the language's with earlier turns
+        lengths = [len(r.strip()) if i < own else None for i, r in enumerate(readings)]
+        levels = self.model.levels(proba, [detect_language(text)] * n, lengths)
         human = proba[:, Level.HIGH :].sum(axis=1)  # P(high) + P(imminent) per reading
         worst = max(range(len(readings)), key=lambda i: (levels[i], human[i]))
         own_worst = max(range(own), key=lambda i: (levels[i], human[i]))

@@ -24,6 +24,10 @@ DEFAULT_ARTIFACT = ARTIFACT_DIR / "risk-model.npz"
 
 
 CONTEXT_TURNS = 2  # earlier user messages read with a follow-up
+# A message this long or shorter (about a text message) is chat; longer ones read like forum
+# posts, where distress without risk is long and dense with risky words. Each kind gets its
+# own thresholds. (97% of written chat messages are this short, 7.5% of the forum posts.)
+SHORT_CHARS = 160
 
 
 def model_text(text: str, context: Iterable[str] = ()) -> str:
@@ -204,16 +208,20 @@ class RiskModel:
     threshold: float  # P(high)+P(imminent) at or above this: high (needs a human now)
     ask_threshold: float  # at or above this: at least moderate (ask directly about safety)
     card: dict
-    # Per language (chosen on validation, each language's own false-alarm budget); the two
-    # above, the lowest of these, serve a language without its own.
+    # Per language (chosen on validation, each language's own false-alarm budget), and per
+    # language for chat-length messages under "<lang>:short"; the two above, the lowest of
+    # these, serve a language without its own.
     by_language: dict[str, tuple[float, float]] = field(default_factory=dict)
     # An optional second reader whose probabilities are averaged with the head's, then
     # recalibrated with mix_temperature.
     ngrams: CharNgrams | None = None
     mix_temperature: float = 1.0
 
-    def thresholds(self, language: str | None = None) -> tuple[float, float]:
-        """(escalate, ask) for a language."""
+    def thresholds(self, language: str | None = None, length: int | None = None) -> tuple[float, float]:
+        """(escalate, ask) for a language, and for a message of `length` characters when the
+        model has thresholds for chat-length messages in that language."""
+        if length is not None and length <= SHORT_CHARS and f"{language}:short" in self.by_language:
+            return self.by_language[f"{language}:short"]
         return self.by_language.get(language or "", (self.threshold, self.ask_threshold))
 
     def logits(self, embeddings: np.ndarray) -> np.ndarray:
@@ -235,11 +243,19 @@ class RiskModel:
     def proba(self, texts: list[str]) -> np.ndarray:
         return self.proba_from_embeddings(self.backbone.encode(texts), texts)
 
-    def levels(self, proba: np.ndarray, languages: Sequence[str | None] | None = None) -> list[Level]:
-        """The decision rule: escalate when P(needs human) reaches the language's threshold."""
+    def levels(
+        self,
+        proba: np.ndarray,
+        languages: Sequence[str | None] | None = None,
+        lengths: Sequence[int | None] | None = None,
+    ) -> list[Level]:
+        """The decision rule: escalate when P(needs human) reaches the threshold for the
+        language and, for a message read alone, its length (None: the language's threshold)."""
         out = []
         for i, p in enumerate(proba):
-            escalate, ask = self.thresholds(languages[i] if languages is not None else None)
+            escalate, ask = self.thresholds(
+                languages[i] if languages is not None else None, lengths[i] if lengths is not None else None
+            )
             human = p[Level.HIGH] + p[Level.IMMINENT]
             if human >= escalate:
                 out.append(Level.IMMINENT if p[Level.IMMINENT] > p[Level.HIGH] else Level.HIGH)

@@ -28,7 +28,7 @@ import numpy as np
 
 from companion.evaluation import needs_human, plot_risk, risk_metrics
 from companion.risk.levels import Level
-from companion.risk.model import DEFAULT_ARTIFACT, NGRAMS, CharNgrams, RiskModel, backbone, model_text
+from companion.risk.model import DEFAULT_ARTIFACT, NGRAMS, SHORT_CHARS, CharNgrams, RiskModel, backbone, model_text
 
 # --- knobs -------------------------------------------------------------------------------
 SEED = 1337
@@ -53,6 +53,11 @@ PATIENCE = 40  # epochs without validation improvement before stopping
 #   the model is unsure about is never just answered.
 MAX_NONE_ALARMS = 0.05
 MAX_ALARMS = 0.08
+# Chat-length messages (model.SHORT_CHARS) get thresholds of their own where validation has
+# enough of them: their ordinary messages may escalate no more often than the 2% cap on
+# benign messages with risky words (eval/overtrigger.jsonl); the `low`-alone budget, which
+# guards sets of forum posts, does not apply.
+CHAT_MAX_NONE_ALARMS = 0.02
 MIN_BUDGETED = 100  # validation examples a false-alarm budget needs to be applied
 TARGET_RECALL = 0.90
 # Chat-style examples written for this project count this many times a forum post: they are
@@ -77,6 +82,12 @@ class Example:
     @property
     def model_text(self) -> str:
         return model_text(self.text, self.context)
+
+    @property
+    def length(self) -> int | None:
+        """The length that picks the thresholds: the message's when it is read alone (None with
+        earlier turns, which are read at the language's thresholds; see RiskScorer)."""
+        return None if self.context else len(self.text.strip())
 
     @property
     def split(self) -> str:
@@ -195,29 +206,47 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return float(min(grid, key=nll))
 
 
-def choose_thresholds(p_human: np.ndarray, y: np.ndarray, langs: np.ndarray) -> dict[str, tuple[float, float]]:
-    """(escalate, ask) thresholds per language from validation; see the knobs at the top."""
+def _thresholds(p: np.ndarray, truth: np.ndarray, chat: bool = False) -> tuple[float, float] | None:
+    """(escalate, ask) for one group of validation examples; see the knobs at the top.
+
+    For chat-length messages (`chat`, see CHAT_MAX_NONE_ALARMS) the result is None unless both
+    of their budgets have enough examples."""
     grid = np.round(np.arange(0.02, 0.96, 0.01), 2)
+    danger = needs_human(truth)
+    groups = [
+        (truth == Level.NONE, CHAT_MAX_NONE_ALARMS if chat else MAX_NONE_ALARMS),
+        (truth <= Level.LOW, MAX_ALARMS),
+    ]
+    if not chat:
+        groups.append((truth == Level.LOW, MAX_ALARMS))
+    # a rate over a handful of examples is noise, not a budget
+    budgets = [(mask, most) for mask, most in groups if mask.sum() >= MIN_BUDGETED]
+    if chat and len(budgets) < len(groups):
+        return None
+
+    def within_budget(t: float) -> bool:
+        return all((p[mask] >= t).mean() <= most for mask, most in budgets)
+
+    escalate = next((float(t) for t in grid if within_budget(t)), 0.95)
+    ask = next((float(t) for t in grid[::-1] if not danger.any() or (p[danger] >= t).mean() >= TARGET_RECALL), 0.02)
+    return escalate, min(ask, escalate)
+
+
+def choose_thresholds(
+    p_human: np.ndarray, y: np.ndarray, langs: np.ndarray, lengths: np.ndarray | None = None
+) -> dict[str, tuple[float, float]]:
+    """(escalate, ask) per language from validation, and under "<lang>:short" for chat-length
+    messages (`lengths` of the messages themselves) where every budget has enough of them."""
     out = {}
     for lang in np.unique(langs):
-        p, truth = p_human[langs == lang], y[langs == lang]
-        danger = needs_human(truth)
-        budgets = [
-            (mask, most)
-            for mask, most in (
-                (truth == Level.NONE, MAX_NONE_ALARMS),
-                (truth <= Level.LOW, MAX_ALARMS),
-                (truth == Level.LOW, MAX_ALARMS),
-            )
-            if mask.sum() >= MIN_BUDGETED  # a rate over a handful of examples is noise, not a budget
-        ]
-
-        def within_budget(t: float, p=p, budgets=budgets) -> bool:
-            return all((p[mask] >= t).mean() <= most for mask, most in budgets)
-
-        escalate = next((float(t) for t in grid if within_budget(t)), 0.95)
-        ask = next((float(t) for t in grid[::-1] if not danger.any() or (p[danger] >= t).mean() >= TARGET_RECALL), 0.02)
-        out[str(lang)] = (escalate, min(ask, escalate))
+        mine = langs == lang
+        out[str(lang)] = _thresholds(p_human[mine], y[mine])
+        if lengths is not None:
+            short = mine & (lengths <= SHORT_CHARS)
+            chat = _thresholds(p_human[short], y[short], chat=True)
+            if chat is not None:  # never a narrower safety net than the language's own
+                escalate, ask = out[str(lang)]
+                out[f"{lang}:short"] = (min(chat[0], escalate), min(chat[1], ask))
     return out
 
 
@@ -240,7 +269,7 @@ def evaluate(model: RiskModel, x: np.ndarray, examples: list[Example]) -> dict:
     proba = model.proba_from_embeddings(x, [e.model_text for e in examples])
     y = np.array([e.risk for e in examples])
     langs = np.array([e.lang for e in examples])
-    pred = np.array(model.levels(proba, langs))
+    pred = np.array(model.levels(proba, langs, [e.length for e in examples]))
     return {lang: risk_metrics(y[langs == lang], pred[langs == lang]) for lang in sorted(set(langs))}
 
 
@@ -272,7 +301,9 @@ def _finish(model: RiskModel, x: dict, parts: dict, y: dict) -> Candidate:
     """Thresholds chosen on validation, then measured on validation and test."""
     langs_val = np.array([e.lang for e in parts["val"]])
     proba_val = model.proba_from_embeddings(x["val"], [e.model_text for e in parts["val"]])
-    model.by_language = choose_thresholds(proba_val[:, Level.HIGH] + proba_val[:, Level.IMMINENT], y["val"], langs_val)
+    lengths = np.array([e.length or 10**9 for e in parts["val"]])  # with context: never chat-length
+    p_human = proba_val[:, Level.HIGH] + proba_val[:, Level.IMMINENT]
+    model.by_language = choose_thresholds(p_human, y["val"], langs_val, lengths)
     # a language without its own thresholds gets the most watchful of them
     model.threshold = min(e for e, _ in model.by_language.values())
     model.ask_threshold = min(a for _, a in model.by_language.values())
@@ -353,7 +384,7 @@ def plot(model: RiskModel, x: np.ndarray, examples: list[Example], path: Path) -
     proba = model.proba_from_embeddings(x, [e.model_text for e in examples])
     y = np.array([e.risk for e in examples])
     langs = np.array([e.lang for e in examples])
-    pred = np.array(model.levels(proba, langs))
+    pred = np.array(model.levels(proba, langs, [e.length for e in examples]))
     p_human = proba[:, Level.HIGH] + proba[:, Level.IMMINENT]
     groups = {
         f"test split, {lang}": (y[langs == lang], pred[langs == lang], p_human[langs == lang])
