@@ -1,0 +1,47 @@
+"""The shipped risk model on the project's own evaluation sets, per language: the over-trigger
+cap from the issue, and recall and false alarms on single messages with clean labels.
+
+Floors, not tuned figures: the measured values (closing notes, `companion eval risk`) sit
+above them with a margin, so a retrain or a pattern change that loses ground fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from companion.evaluation.risk import read_risk_rows
+from companion.risk import RiskScorer
+from companion.risk.levels import Level
+from companion.risk.model import load_model
+from companion.settings import PROJECT_ROOT
+
+EVAL = PROJECT_ROOT / "eval"
+
+
+@pytest.fixture(scope="module")
+def scorer() -> RiskScorer:
+    return RiskScorer(load_model())
+
+
+def escalated(scorer: RiskScorer, texts: list[str]) -> list[bool]:
+    return [scorer.assess(t).level >= Level.HIGH for t in texts]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_at_most_two_percent_of_benign_messages_with_risky_words_reach_a_person(scorer, lang):
+    rows = [r for r in read_risk_rows(EVAL / "overtrigger.jsonl") if r.lang == lang]
+    assert len(rows) >= 100 and all(r.risk == Level.NONE for r in rows)
+    flags = escalated(scorer, [r.text for r in rows])
+    wrongly = [r.text for r, f in zip(rows, flags, strict=True) if f]
+    assert len(wrongly) / len(rows) <= 0.02, wrongly
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_clean_single_messages_reach_a_person_when_they_should(scorer, lang):
+    rows = [r for r in read_risk_rows(EVAL / "risk_messages.jsonl") if r.lang == lang]
+    flags = escalated(scorer, [r.text for r in rows])
+    danger = [f for r, f in zip(rows, flags, strict=True) if r.risk >= Level.HIGH]
+    calm = [f for r, f in zip(rows, flags, strict=True) if r.risk <= Level.LOW]
+    assert len(danger) >= 50 and len(calm) >= 80
+    assert sum(danger) / len(danger) >= 0.90  # measured 0.97 en, 0.98 zh
+    assert sum(calm) / len(calm) <= 0.10  # measured 0.07 en, 0.07 zh
