@@ -371,3 +371,69 @@ def test_the_youth_page_applies_the_same_limits_and_the_same_safety_rule(tmp_pat
     assert danger.turn.fixed and danger.turn.level == Level.IMMINENT and "120" in danger.turn.fixed
     assert app.state.companion.queue.open_entry(state.conversation_id).tier == Level.IMMINENT
     assert llm.calls == 0  # the page streams the first answer itself; the others never reach the model
+
+
+def test_a_message_in_danger_never_waits_for_a_thread_behind_answers_to_a_saturated_model(tmp_path, scorer):
+    """More ordinary requests wait on a stuck model than a default thread pool holds (40); a
+    message in danger sent then is still triaged, queued and answered at once."""
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from tests.conftest import free_port
+
+    release = threading.Event()
+
+    class StuckChat(CountingChat):
+        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+            self.calls += 1
+            release.wait(120)
+            yield ChatGenerationChunk(message=AIMessageChunk(content="I'm here. "))
+
+    settings = load_settings(
+        data_dir=tmp_path / "data", session_secret=SECRET, rate_address_per_min=10_000, llm_timeout_s=300
+    )
+    store = open_store(settings.database)
+    llm = StuckChat()
+    companion = Companion(settings, NoKnowledge(), llm, scorer, HotlineQueue(store, settings), Transcripts(store))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings, companion), host="127.0.0.1", port=port, log_level="warning")
+    )
+    threading.Thread(target=server.run, daemon=True).start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    def youth(text: str, timeout: float) -> httpx.Response:
+        with httpx.Client(base_url=base, headers={"Origin": base}, timeout=timeout) as client:
+            client.post("/api/conversations", json={}).raise_for_status()
+            return client.post("/api/messages", json={"text": text})
+
+    waiting = 48
+    ordinary = [threading.Thread(target=youth, args=("any tips for exam stress?", 150)) for _ in range(waiting)]
+    try:
+        for t in ordinary:
+            t.start()
+        deadline = time.monotonic() + 60
+        while llm.calls < 40 and time.monotonic() < deadline:  # a default pool's worth at least
+            time.sleep(0.1)
+        time.sleep(1.0)
+        assert llm.calls >= 40  # that many ordinary requests are waiting on the model
+        began = time.perf_counter()
+        try:
+            danger = youth(HIGH, timeout=20)
+        except httpx.TimeoutException:
+            pytest.fail("the message in danger got no answer in 20 s: it waited behind the model")
+        took = time.perf_counter() - began
+    finally:
+        release.set()
+        for t in ordinary:
+            t.join(60)
+        server.should_exit = True
+    assert danger.status_code == 200 and danger.json()["handoff"], danger.text
+    assert took < 10, f"the message in danger waited {took:.1f} s"
+    assert HotlineQueue(store, settings).entries()  # and it is in the queue

@@ -13,8 +13,11 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
+from functools import partial
 from typing import Any, Literal
 
+import anyio
+from anyio.lowlevel import RunVar
 from fastapi import Cookie, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -30,6 +33,13 @@ from companion.web.texts import guess_language, load_web_texts
 from companion.web.youth import ChatState, Reply, YouthChat, client_address
 
 log = logging.getLogger(__name__)  # never logs message text or a cookie
+
+# Worker threads per app process. Triage (store, score, queue) and the wait for the model's
+# answer run in separate pools, so requests waiting minutes on a saturated model can never
+# keep a message in danger waiting for a thread.
+TRIAGE_THREADS = 16
+ANSWER_THREADS = 64
+POOLS: RunVar[dict[str, anyio.CapacityLimiter]] = RunVar("companion_api_pools")
 MAX_MESSAGE_ID = 2**31 - 1  # the largest id the store keeps
 
 
@@ -157,7 +167,7 @@ def build_api(chat: YouthChat, cookies: YouthCookies, secure_cookie: bool = Fals
     def texts_for(request: Request, language: str | None = None) -> Any:
         return load_web_texts(prompts_dir, language or guess_language(request.headers.get("accept-language")))
 
-    def conversation_id(
+    async def conversation_id(
         request: Request,
         cookie: str | None = Cookie(None, alias=YOUTH_COOKIE, description="Set by POST /conversations."),
     ) -> str:
@@ -170,6 +180,21 @@ def build_api(chat: YouthChat, cookies: YouthCookies, secure_cookie: bool = Fals
     def same_site(request: Request) -> None:
         if not same_origin(request.headers):
             raise ApiError(403, texts_for(request)["api_cross_site"])
+
+    def pool(name: str, threads: int) -> anyio.CapacityLimiter:
+        """A thread pool of its own, one per event loop (a limiter belongs to its loop)."""
+        pools = POOLS.get({})
+        if not pools:
+            POOLS.set(pools)
+        if name not in pools:
+            pools[name] = anyio.CapacityLimiter(threads)
+        return pools[name]
+
+    async def in_triage_pool(call: Any, *args: Any, **kwargs: Any) -> Any:
+        return await anyio.to_thread.run_sync(partial(call, *args, **kwargs), limiter=pool("triage", TRIAGE_THREADS))
+
+    async def in_answer_pool(call: Any, *args: Any) -> Any:
+        return await anyio.to_thread.run_sync(partial(call, *args), limiter=pool("answer", ANSWER_THREADS))
 
     def state_for(request: Request, conversation_id: str, text: str = "") -> ChatState:
         """The page's view of a stored conversation, for the shared triage code."""
@@ -219,15 +244,20 @@ def build_api(chat: YouthChat, cookies: YouthCookies, secure_cookie: bool = Fals
         return response
 
     @api.post("/messages", response_model=MessageOut, responses=ERRORS)
-    def message(request: Request, body: MessageIn, conversation: str = Depends(conversation_id)) -> Any:
+    async def message(request: Request, body: MessageIn, conversation: str = Depends(conversation_id)) -> Any:
         """Triage one message and reply (whole, not streamed). Over the rate limit: 429 with
         Retry-After, but the message is still kept and triaged, and a crisis reply is still given."""
         same_site(request)
         began = time.perf_counter()
-        state = state_for(request, conversation, body.text)
-        reply = chat.triage(
-            state, body.text, person=body.person_requested, address=client_address(request), keep_choices=True
-        )
+
+        def triage() -> tuple[ChatState, Reply]:
+            state = state_for(request, conversation, body.text)
+            address = client_address(request)
+            return state, chat.triage(
+                state, body.text, person=body.person_requested, address=address, keep_choices=True
+            )
+
+        state, reply = await in_triage_pool(triage)
         triaged = time.perf_counter()
         if reply.turn is None and not reply.limited:
             raise ApiError(422, reply.note)
@@ -239,22 +269,30 @@ def build_api(chat: YouthChat, cookies: YouthCookies, secure_cookie: bool = Fals
             raise error
         turn = reply.turn
         if turn.answer is not None:
-            chat.take_pending(state)  # generated here, not by the page's stream
-            for _ in turn.answer.tokens():
-                pass
-            chat.companion.record(turn)
-            out = message_out(reply, prompts_dir)
+
+            def answer() -> MessageOut | None:
+                chat.take_pending(state)  # generated here, not by the page's stream
+                for _ in turn.answer.tokens():
+                    pass
+                chat.companion.record(turn)
+                return message_out(reply, prompts_dir)
+
+            out = await in_answer_pool(answer)
         log_timing(request, began, triaged, answered=turn.answer is not None)
         return out
 
     @api.post("/person", response_model=MessagesOut, responses=ERRORS)
-    def person(request: Request, conversation: str = Depends(conversation_id)) -> Any:
+    async def person(request: Request, conversation: str = Depends(conversation_id)) -> Any:
         """Ask for a person now, at any level (never rate limited); returns the notice."""
         same_site(request)
-        state = state_for(request, conversation)
-        before = latest_id(chat, state.conversation_id)
-        chat.request_person(state)
-        return messages_out(chat, state.conversation_id, before)
+
+        def ask() -> MessagesOut:
+            state = state_for(request, conversation)
+            before = latest_id(chat, state.conversation_id)
+            chat.request_person(state)
+            return messages_out(chat, state.conversation_id, before)
+
+        return await in_triage_pool(ask)
 
     @api.get("/messages", response_model=MessagesOut, responses=ERRORS)
     def messages(after: int = Query(0, ge=0, le=MAX_MESSAGE_ID), conversation: str = Depends(conversation_id)) -> Any:
