@@ -148,6 +148,7 @@ def test_each_language_escalates_at_its_own_threshold_within_its_false_alarm_bud
 def test_chat_length_messages_get_their_own_threshold_never_a_narrower_net():
     import numpy as np
 
+    from companion.risk.model import chat_length
     from companion.risk.training import CHAT_MAX_NONE_ALARMS, choose_thresholds
 
     rng = np.random.default_rng(1)
@@ -157,14 +158,14 @@ def test_chat_length_messages_get_their_own_threshold_never_a_narrower_net():
     y_chat = np.array([Level.NONE] * 300 + [Level.LOW] * 100 + [Level.HIGH] * 100)
     p_chat = np.concatenate([rng.uniform(0, 0.2, 300), rng.uniform(0, 0.3, 100), rng.uniform(0.2, 1, 100)])
     p, y = np.concatenate([p_long, p_chat]), np.concatenate([y_long, y_chat])
-    lengths = np.array([900] * 600 + [40] * 500)
-    chosen = choose_thresholds(p, y, np.array(["en"] * 1100), lengths)
+    chat = np.array([chat_length(n) for n in [900] * 600 + [40] * 500])
+    chosen = choose_thresholds(p, y, np.array(["en"] * 1100), chat)
     escalate, ask = chosen["en"]
     chat_escalate, chat_ask = chosen["en:short"]
     assert chat_escalate < escalate and chat_ask <= ask  # chat escalates earlier, asks at least as early
     assert (p_chat[y_chat == Level.NONE] >= chat_escalate).mean() <= CHAT_MAX_NONE_ALARMS
     # without enough chat-length examples there is no chat threshold, and the language's serves
-    few = choose_thresholds(p[:650], y[:650], np.array(["en"] * 650), lengths[:650])
+    few = choose_thresholds(p[:650], y[:650], np.array(["en"] * 650), chat[:650])
     assert "en:short" not in few
 
 

@@ -30,6 +30,11 @@ CONTEXT_TURNS = 2  # earlier user messages read with a follow-up
 SHORT_CHARS = 160
 
 
+def chat_length(length: int | None) -> bool:
+    """Whether a text of `length` characters gets the chat thresholds (None: read with context)."""
+    return length is not None and length <= SHORT_CHARS
+
+
 def model_text(text: str, context: Iterable[str] = ()) -> str:
     """What the model reads: the last few earlier user messages, then this one."""
     return "\n".join([*list(context)[-CONTEXT_TURNS:], text])
@@ -220,7 +225,7 @@ class RiskModel:
     def thresholds(self, language: str | None = None, length: int | None = None) -> tuple[float, float]:
         """(escalate, ask) for a language, and for a message of `length` characters when the
         model has thresholds for chat-length messages in that language."""
-        if length is not None and length <= SHORT_CHARS and f"{language}:short" in self.by_language:
+        if chat_length(length) and f"{language}:short" in self.by_language:
             return self.by_language[f"{language}:short"]
         return self.by_language.get(language or "", (self.threshold, self.ask_threshold))
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from companion.evaluation import needs_human, plot_risk, risk_metrics
 from companion.risk.levels import Level
-from companion.risk.model import DEFAULT_ARTIFACT, NGRAMS, SHORT_CHARS, CharNgrams, RiskModel, backbone, model_text
+from companion.risk.model import DEFAULT_ARTIFACT, NGRAMS, CharNgrams, RiskModel, backbone, chat_length, model_text
 
 # --- knobs -------------------------------------------------------------------------------
 SEED = 1337
@@ -233,20 +233,20 @@ def _thresholds(p: np.ndarray, truth: np.ndarray, chat: bool = False) -> tuple[f
 
 
 def choose_thresholds(
-    p_human: np.ndarray, y: np.ndarray, langs: np.ndarray, lengths: np.ndarray | None = None
+    p_human: np.ndarray, y: np.ndarray, langs: np.ndarray, chat: np.ndarray | None = None
 ) -> dict[str, tuple[float, float]]:
-    """(escalate, ask) per language from validation, and under "<lang>:short" for chat-length
-    messages (`lengths` of the messages themselves) where every budget has enough of them."""
+    """(escalate, ask) per language from validation, and under "<lang>:short" for the examples
+    marked `chat` (chat-length messages read alone) where every budget has enough of them."""
     out = {}
     for lang in np.unique(langs):
         mine = langs == lang
         out[str(lang)] = _thresholds(p_human[mine], y[mine])
-        if lengths is not None:
-            short = mine & (lengths <= SHORT_CHARS)
-            chat = _thresholds(p_human[short], y[short], chat=True)
-            if chat is not None:  # never a narrower safety net than the language's own
+        if chat is not None:
+            short = mine & chat
+            found = _thresholds(p_human[short], y[short], chat=True)
+            if found is not None:  # never a narrower safety net than the language's own
                 escalate, ask = out[str(lang)]
-                out[f"{lang}:short"] = (min(chat[0], escalate), min(chat[1], ask))
+                out[f"{lang}:short"] = (min(found[0], escalate), min(found[1], ask))
     return out
 
 
@@ -301,9 +301,9 @@ def _finish(model: RiskModel, x: dict, parts: dict, y: dict) -> Candidate:
     """Thresholds chosen on validation, then measured on validation and test."""
     langs_val = np.array([e.lang for e in parts["val"]])
     proba_val = model.proba_from_embeddings(x["val"], [e.model_text for e in parts["val"]])
-    lengths = np.array([e.length or 10**9 for e in parts["val"]])  # with context: never chat-length
+    chat = np.array([chat_length(e.length) for e in parts["val"]])
     p_human = proba_val[:, Level.HIGH] + proba_val[:, Level.IMMINENT]
-    model.by_language = choose_thresholds(p_human, y["val"], langs_val, lengths)
+    model.by_language = choose_thresholds(p_human, y["val"], langs_val, chat)
     # a language without its own thresholds gets the most watchful of them
     model.threshold = min(e for e, _ in model.by_language.values())
     model.ask_threshold = min(a for _, a in model.by_language.values())

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
-from functools import partial
 from typing import Any, Literal
 
 import anyio
@@ -37,8 +36,7 @@ log = logging.getLogger(__name__)  # never logs message text or a cookie
 # Worker threads per app process. Triage (store, score, queue) and the wait for the model's
 # answer run in separate pools, so requests waiting minutes on a saturated model can never
 # keep a message in danger waiting for a thread.
-TRIAGE_THREADS = 16
-ANSWER_THREADS = 64
+POOL_THREADS = {"triage": 16, "answer": 64}
 POOLS: RunVar[dict[str, anyio.CapacityLimiter]] = RunVar("companion_api_pools")
 MAX_MESSAGE_ID = 2**31 - 1  # the largest id the store keeps
 
@@ -181,20 +179,15 @@ def build_api(chat: YouthChat, cookies: YouthCookies, secure_cookie: bool = Fals
         if not same_origin(request.headers):
             raise ApiError(403, texts_for(request)["api_cross_site"])
 
-    def pool(name: str, threads: int) -> anyio.CapacityLimiter:
-        """A thread pool of its own, one per event loop (a limiter belongs to its loop)."""
-        pools = POOLS.get({})
-        if not pools:
+    async def in_pool(name: str, call: Any) -> Any:
+        """Run `call` in the named thread pool ("triage" or "answer"), one set per event loop
+        (a limiter belongs to its loop)."""
+        try:
+            pools = POOLS.get()
+        except LookupError:
+            pools = {name: anyio.CapacityLimiter(size) for name, size in POOL_THREADS.items()}
             POOLS.set(pools)
-        if name not in pools:
-            pools[name] = anyio.CapacityLimiter(threads)
-        return pools[name]
-
-    async def in_triage_pool(call: Any, *args: Any, **kwargs: Any) -> Any:
-        return await anyio.to_thread.run_sync(partial(call, *args, **kwargs), limiter=pool("triage", TRIAGE_THREADS))
-
-    async def in_answer_pool(call: Any, *args: Any) -> Any:
-        return await anyio.to_thread.run_sync(partial(call, *args), limiter=pool("answer", ANSWER_THREADS))
+        return await anyio.to_thread.run_sync(call, limiter=pools[name])
 
     def state_for(request: Request, conversation_id: str, text: str = "") -> ChatState:
         """The page's view of a stored conversation, for the shared triage code."""
@@ -257,7 +250,7 @@ def build_api(chat: YouthChat, cookies: YouthCookies, secure_cookie: bool = Fals
                 state, body.text, person=body.person_requested, address=address, keep_choices=True
             )
 
-        state, reply = await in_triage_pool(triage)
+        state, reply = await in_pool("triage", triage)
         triaged = time.perf_counter()
         if reply.turn is None and not reply.limited:
             raise ApiError(422, reply.note)
@@ -277,7 +270,7 @@ def build_api(chat: YouthChat, cookies: YouthCookies, secure_cookie: bool = Fals
                 chat.companion.record(turn)
                 return message_out(reply, prompts_dir)
 
-            out = await in_answer_pool(answer)
+            out = await in_pool("answer", answer)
         log_timing(request, began, triaged, answered=turn.answer is not None)
         return out
 
@@ -292,7 +285,7 @@ def build_api(chat: YouthChat, cookies: YouthCookies, secure_cookie: bool = Fals
             chat.request_person(state)
             return messages_out(chat, state.conversation_id, before)
 
-        return await in_triage_pool(ask)
+        return await in_pool("triage", ask)
 
     @api.get("/messages", response_model=MessagesOut, responses=ERRORS)
     def messages(after: int = Query(0, ge=0, le=MAX_MESSAGE_ID), conversation: str = Depends(conversation_id)) -> Any:
