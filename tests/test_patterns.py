@@ -52,6 +52,10 @@ from companion.risk.patterns import match
         ("吃多少片安眠药会死", Level.HIGH),
         ("我又有自杀的念头了", Level.HIGH),
         ("我不打算活过这个暑假", Level.HIGH),
+        ("if they expel me i'll kill myself, i mean it", Level.HIGH),
+        ("im not joking ill end it all", Level.HIGH),
+        ("你再逼我 我就去死 我说到做到", Level.HIGH),
+        ("不是开玩笑 考不上我真的会去自杀", Level.HIGH),
         ("等你们看到这条消息的时候我已经不在了 对不起", Level.HIGH),
         # moderate: passive ideation, past self-harm, being harmed by others (RISK_SCALE.md)
         ("sometimes i wish i wasn't here", Level.MODERATE),
@@ -124,6 +128,11 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "took 10 minutes to write my essay",
         "我已经没有自杀的念头了",
         "吃多少维生素会中毒",
+        "if i fail this test i'll kill myself lol",
+        "ill kill myself if he sees this photo lmao",
+        "考不好我就去死哈哈",
+        "我就去死 开玩笑的",
+        "我说到做到，下次一定早睡",
     ],
 )
 def test_look_alikes_do_not_fire(text):

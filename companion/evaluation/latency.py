@@ -102,13 +102,28 @@ def high_risk_messages(n: int, seed: int = 7) -> list[str]:
 
 
 def risk_latency(scorer: RiskScorer, messages: Sequence[str]) -> dict[str, list[float]]:
-    """Per-message scoring time, alone and with two earlier turns (as the triage path reads it)."""
+    """Per-message scoring time, alone and with two earlier turns, as the triage path reads it.
+
+    No message is timed with its own vector cached. With context, the earlier turns are
+    scored first, as they are when they arrive in one app process; the last group is the
+    case where none of them is cached (a restart, or turns that reached another process)."""
+    encoder = scorer.model.backbone
+
+    def time_turn(text: str, context: Sequence[str], score_earlier: bool) -> float:
+        encoder.clear_cache()
+        if score_earlier:
+            for i, turn in enumerate(context):
+                scorer.assess(turn, context[:i])
+        start = time.perf_counter()
+        scorer.assess(text, context)
+        return (time.perf_counter() - start) * 1000
+
     scorer.assess("warm-up")
+    n = len(messages)
     return {
-        "risk score, message alone": time_each(scorer.assess, messages),
-        "risk score, message + 2 turns": time_each(
-            lambda i: scorer.assess(messages[i], messages[i + 1 : i + 3]), range(len(messages))
-        ),
+        "risk score, message alone": [time_turn(m, (), False) for m in messages],
+        "risk score, message + 2 turns": [time_turn(messages[i], messages[i + 1 : i + 3], True) for i in range(n)],
+        "message + 2 turns, none cached": [time_turn(messages[i], messages[i + 1 : i + 3], False) for i in range(n)],
     }
 
 

