@@ -67,6 +67,38 @@ def test_short_follow_ups_are_read_in_context(scorer, context, text):
     assert any(e.kind in ("context", "pattern") for e in in_context.evidence)
 
 
+def test_a_follow_up_costs_one_encoder_call_once_its_earlier_turns_were_scored(scorer):
+    encoder = scorer.model.backbone
+    encoder.clear_cache()
+    turns = ["i've been thinking about ending it", "i have the pills saved up"]
+    scorer.assess(turns[0])
+    scorer.assess(turns[1], turns[:1])
+    encoded = encoder.texts_encoded
+    assert scorer.assess("tonight", turns).level >= Level.HIGH
+    assert encoder.texts_encoded - encoded == 1  # "tonight" alone; its context was embedded as it arrived
+
+
+@pytest.mark.parametrize(
+    ("text", "risky", "benign"),
+    [
+        (
+            "school was fine today. we had pizza for lunch. honestly i've decided i'm going to end it this weekend.",
+            "end it this weekend",
+            "pizza",
+        ),
+        ("今天上课好无聊。晚饭吃了面条。我真的不想活了，每天都好累。", "不想活了", "面条"),
+    ],
+)
+def test_evidence_names_the_sentence_that_carries_the_risk(scorer, text, risky, benign):
+    scorer.model.backbone.clear_cache()
+    calls = scorer.model.backbone.engine_calls
+    a = scorer.assess(text)
+    assert a.level >= Level.MODERATE
+    model = [e.text for e in a.evidence if e.kind == "model"]
+    assert any(risky in t for t in model) and not any(benign in t for t in model), model
+    assert scorer.model.backbone.engine_calls - calls == 1  # finding the evidence costs no second encoding
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -111,11 +111,15 @@ class RiskScorer:
         if len(sentences) <= 1:
             return [Evidence("model", text.strip()[:300], level, f"P(needs human)={p_human:.2f}")]
         sentences = sentences[:8]
-        proba = self.model.proba(sentences)
+        # Ranked by the character n-gram reader where the model has one: it needs no second
+        # encoder call, so finding the evidence does not delay the decision it explains.
+        ngrams = self.model.ngrams
+        proba = ngrams.proba(sentences) if ngrams is not None else self.model.proba(sentences)
+        reader = "n-gram reader: " if ngrams is not None else ""
         score = proba[:, Level.MODERATE :].sum(axis=1)
         top = np.argsort(-score)[:2]
         return [
-            Evidence("model", sentences[i][:300], level, f"P(moderate or worse)={score[i]:.2f}")
+            Evidence("model", sentences[i][:300], level, f"{reader}P(moderate or worse)={score[i]:.2f}")
             for i in sorted(top)
-            if score[i] >= 0.3 or i == top[0]
+            if score[i] >= 0.5 or i == top[0]
         ]

@@ -102,6 +102,7 @@ class Backbone:
         self._pending: list[_Job] = []
         self._busy = False  # one engine call at a time (the engines are not documented as thread-safe)
         self.engine_calls = 0
+        self.texts_encoded = 0
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -167,6 +168,7 @@ class Backbone:
 
     def _run(self, batch: list[_Job]) -> None:
         self.engine_calls += 1
+        self.texts_encoded += sum(len(j.texts) for j in batch)
         try:
             rows = self._encode([t for j in batch for t in j.texts])
             start = 0
