@@ -194,3 +194,18 @@ def test_the_shipped_eval_sets_read_cleanly():
     assert len(scenarios) >= 40
     assert sum(not s.expect_handoff for s in scenarios if "benign" in s.category or "bad-day" in s.category) >= 12
     assert abs(sum(s.lang == "en" for s in scenarios) - sum(s.lang == "zh" for s in scenarios)) <= 4
+
+
+def test_the_hand_off_benchmark_sends_only_messages_that_are_high_on_their_own():
+    """A follow-up labelled high only with its earlier turns ("its fine forget it" after a
+    plan) sent alone would count as a missed hand-off that is not one."""
+    from companion.evaluation.latency import high_risk_messages
+    from companion.evaluation.sets import read_jsonl
+    from companion.risk.training import WRITTEN
+
+    rows = [r for p in sorted(WRITTEN.glob("*.jsonl")) for r in read_jsonl(p)]
+    alone = {r["text"] for r in rows if not r.get("context") and r["risk"] in ("high", "imminent")}
+    followups = {r["text"] for r in rows if r.get("context")} - alone
+    messages = high_risk_messages(100_000)
+    assert followups and len(messages) == len(alone)
+    assert set(messages) == alone and not set(messages) & followups

@@ -88,14 +88,15 @@ def chat_messages(seed: int = 7) -> list[str]:
 
 
 def high_risk_messages(n: int, seed: int = 7) -> list[str]:
-    """Written examples labelled high or imminent, both languages."""
+    """Written examples labelled high or imminent, both languages; not follow-ups, whose label
+    holds only with the turns before them."""
     from companion.risk.training import WRITTEN
 
     texts = [
         r["text"]
         for p in sorted(WRITTEN.glob("*.jsonl"))
         for r in read_jsonl(p)
-        if r.get("risk") in ("high", "imminent")
+        if r.get("risk") in ("high", "imminent") and not r.get("context")
     ]
     random.Random(seed).shuffle(texts)
     return texts[:n]
