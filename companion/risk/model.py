@@ -116,6 +116,8 @@ class Backbone:
 
     def encode_cached(self, texts: list[str]) -> np.ndarray:
         """Like `encode`, but texts seen recently are not embedded again."""
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
         keys = [hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in texts]
         with self._cache_lock:
             found = {k: self._cache[k] for k in keys if k in self._cache}
@@ -129,8 +131,6 @@ class Backbone:
                     found[k] = self._cache[k] = row
                 while len(self._cache) > self.CACHE_SIZE:
                     self._cache.popitem(last=False)
-        if not texts:
-            return np.zeros((0, self.dim), np.float32)
         return np.stack([found[k] for k in keys])
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -321,7 +321,7 @@ class RiskModel:
         earlier message of the same conversation) is not embedded again."""
         parts = [turns(text, context) for text, context in readings]
         x = reading_vectors(self.backbone, parts, self.backbone.encode_cached)
-        return self.proba_from_embeddings(x, ["\n".join(p) for p in parts])
+        return self.proba_from_embeddings(x, [model_text(text, context) for text, context in readings])
 
     def levels(
         self,
