@@ -4,8 +4,9 @@
 
 Scores chat-style messages (the project's written examples and over-trigger set) one at a
 time, as the triage path does, alone and with two earlier turns of context, and a sample of
-long forum posts from ../shared/data. Prints p50/p95 latency per group, the resident memory
-the scorer adds to the process, and the size of the artifact. The measuring code is shared
+long forum posts from ../shared/data (English ones go to the fine-tuned post reader). Prints
+p50/p95 latency per group, the resident memory the scorer adds to the process (with the post
+reader loaded), and the size of the artifacts. The measuring code is shared
 with `companion eval latency` (companion/evaluation/latency.py).
 """
 
@@ -30,20 +31,24 @@ def main() -> None:
 
     chat = chat_messages(seed=7)
     shared = PROJECT_ROOT.parent / "shared" / "data"
-    posts = [r["text"] for p in sorted(shared.glob("*.jsonl")) for r in read_jsonl(p) if len(r["text"]) > 400]
-    random.Random(7).shuffle(posts)
+    rows = [r for p in sorted(shared.glob("*.jsonl")) for r in read_jsonl(p) if len(r["text"]) > 400]
+    random.Random(7).shuffle(rows)
+    posts = {lang: [r["text"] for r in rows if r["lang"] == lang] for lang in ("en", "zh")}
 
     before = rss_mib()
     start = time.perf_counter()
     scorer = RiskScorer()
     scorer.assess("warm-up")
+    scorer.assess(posts["en"][-1])  # loads the post reader, when the model has one
     load_s = time.perf_counter() - start
     added = rss_mib() - before
 
     groups = risk_latency(scorer, chat[: args.n])
-    groups["long post (>400 chars)"] = time_each(scorer.assess, posts[: max(50, args.n // 4)])
-    size_kib = DEFAULT_ARTIFACT.stat().st_size / 1024
-    print(f"scorer load {load_s:.2f} s; +{added:.0f} MiB resident; artifact {size_kib:.0f} KiB")
+    for lang, texts in posts.items():
+        groups[f"long post (>400 chars), {lang}"] = time_each(scorer.assess, texts[: max(50, args.n // 8)])
+    files = sorted(DEFAULT_ARTIFACT.parent.glob(f"{DEFAULT_ARTIFACT.stem}*.npz"))
+    size_kib = sum(f.stat().st_size for f in files) / 1024
+    print(f"scorer load {load_s:.2f} s; +{added:.0f} MiB resident; artifacts {size_kib:.0f} KiB ({len(files)} files)")
     for name, times in groups.items():
         m = latency(times)
         print(f"{name:>30}: n={m['n']}, p50 {m['p50']:.1f} ms, p95 {m['p95']:.1f} ms")

@@ -261,7 +261,15 @@ def risk() -> None:
     default=None,
     help="Where to write the model (default: the shipped artifact).",
 )
-def risk_train(shared: Path | None, feedback: tuple[Path, ...], backbones: tuple[str, ...], out: Path | None) -> None:
+@click.option(
+    "--post-reader/--no-post-reader",
+    default=True,
+    show_default=True,
+    help="Also fine-tune the English post reader (MiniLM-L6 with LoRA; about 15 minutes on 2 cores).",
+)
+def risk_train(
+    shared: Path | None, feedback: tuple[Path, ...], backbones: tuple[str, ...], out: Path | None, post_reader: bool
+) -> None:
     """Train the risk model on a fixed, seeded split and write it with its metrics."""
     from companion.risk.model import DEFAULT_ARTIFACT
     from companion.risk.training import CANDIDATES, train
@@ -271,7 +279,14 @@ def risk_train(shared: Path | None, feedback: tuple[Path, ...], backbones: tuple
     shared = shared or PROJECT_ROOT.parent / "shared" / "data"
     if not shared.is_dir():
         raise CompanionError(f"no labelled data at {shared}", "pass --shared DIR")
-    report = train(shared, settings.data_dir / "risk-cache", out or DEFAULT_ARTIFACT, backbones or CANDIDATES, feedback)
+    report = train(
+        shared,
+        settings.data_dir / "risk-cache",
+        out or DEFAULT_ARTIFACT,
+        backbones or CANDIDATES,
+        feedback,
+        post_reader=post_reader,
+    )
     for name, cand in report["candidates"].items():
         escalate = ", ".join(f"{lang} {e:.2f}" for lang, (e, _) in sorted(cand["thresholds"].items()))
         click.echo(f"{name}: validation score {cand['score']:.3f}, escalates at {escalate}")

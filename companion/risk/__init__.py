@@ -68,11 +68,12 @@ class RiskScorer:
         own = len(readings)
         if context:
             readings.append((text, context))
-        proba = self.model.read(readings)
         n = len(readings)
+        languages = [detect_language(text)] * n
+        proba = self.model.read(readings, languages)
         # chat-length thresholds for the message read alone; the language's with earlier turns
         lengths = [len(r.strip()) if i < own else None for i, (r, _) in enumerate(readings)]
-        levels = self.model.levels(proba, [detect_language(text)] * n, lengths)
+        levels = self.model.levels(proba, languages, lengths)
         human = proba[:, Level.HIGH :].sum(axis=1)  # P(high) + P(imminent) per reading
         worst = max(range(len(readings)), key=lambda i: (levels[i], human[i]))
         own_worst = max(range(own), key=lambda i: (levels[i], human[i]))

