@@ -525,6 +525,8 @@ def build_companion(settings: Settings, progress: object = None) -> Companion:
     knowledge.ingest(show_progress=progress is not None)
     store = open_store(settings.database)
     queue = HotlineQueue(store, settings)
-    companion = Companion(settings, knowledge, chat_model(settings, progress), RiskScorer(), queue, Transcripts(store))
+    scorer = RiskScorer()
+    scorer.warm()
+    companion = Companion(settings, knowledge, chat_model(settings, progress), scorer, queue, Transcripts(store))
     companion.summarise = settings.model_summary
     return companion

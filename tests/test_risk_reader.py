@@ -104,6 +104,8 @@ def test_a_damaged_post_reader_file_is_a_clear_error(tmp_path):
 )
 def test_the_shipped_model_reads_long_english_posts(post, lowest, highest):
     scorer = RiskScorer(load_model())
+    scorer.warm()  # the app warms its scorer on start: the first long post does not wait for a load
+    assert scorer.model.post_reader.loaded
     assert scorer.model.post_reader is not None and len(post) > SHORT_CHARS
     a = scorer.assess(post)
     assert lowest <= a.level <= highest, (a.level, a.probabilities)

@@ -119,7 +119,7 @@ def risk_latency(scorer: RiskScorer, messages: Sequence[str]) -> dict[str, list[
         scorer.assess(text, context)
         return (time.perf_counter() - start) * 1000
 
-    scorer.assess("warm-up")
+    scorer.warm()
     n = len(messages)
     return {
         "risk score, message alone": [time_turn(m, (), False) for m in messages],

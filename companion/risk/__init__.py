@@ -60,6 +60,11 @@ class RiskScorer:
     def __init__(self, model: RiskModel | None = None) -> None:
         self.model = model or load_model()
 
+    def warm(self) -> None:
+        """Load every reader now (the encoder, and the post reader: about 5 s), so that the
+        first message, however long, is not the one that waits for them."""
+        self.model.read([("warm-up", ()), ("warm-up " * 40, ())], ["en", "en"])
+
     def assess(self, text: str, context: Sequence[str] = ()) -> Assessment:
         readings: list[tuple[str, Sequence[str]]] = [(text, ())]
         stripped = _INSTRUCTIONS.sub(" ", text).strip()

@@ -83,6 +83,10 @@ class PostReader:
         self._encoder = None
         self._lock = threading.Lock()
 
+    @property
+    def loaded(self) -> bool:
+        return self._encoder is not None
+
     def _load(self):
         with self._lock:
             if self._encoder is None:
