@@ -133,3 +133,19 @@ def test_a_retrain_reuses_the_fine_tuned_reader_only_for_the_same_examples(tiny_
     relabelled = [replace(examples[0], risk=Level.NONE), *examples[1:]]
     training.cached_post_reader(tmp_path, relabelled, relabelled, progress=False)
     assert len(calls) == 2  # a changed label is a different reader
+
+
+def test_the_end_of_a_long_message_is_read_too():
+    """A message longer than one window is read at its start and at its end; the worse counts."""
+    model = load_model()
+    post = model.post_reader
+    filler = (
+        "Today I reorganised my desk, sorted my notes for chemistry and biology, tidied the bookshelf, "
+        "watered the plants on the windowsill and planned the rest of the week with my sister. "
+    ) * 8
+    ending = "I am done. I have decided to kill myself this weekend and I have already given my things away."
+    text = filler + ending
+    assert post.tails([text]) and not post.tails([filler[:300]])
+    p_full, p_start = post.proba([text])[0], post.proba([filler])[0]
+    assert p_full[Level.HIGH :].sum() > p_start[Level.HIGH :].sum()
+    assert p_full[Level.HIGH :].sum() >= model.thresholds("en", len(text))[0]

@@ -23,10 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from companion.risk.levels import Level
 from companion.risk.model import RiskModelError, softmax
 
 LANGUAGE = "en"
-MAX_TOKENS = 256  # a post's first 256 word pieces: the opening says most of what a post is about
+MAX_TOKENS = 256  # word pieces in one window; a longer text is read at its start and its end
 RANK = 16
 ALPHA = 32  # LoRA scale ALPHA / RANK
 TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
@@ -119,10 +120,26 @@ class PostReader:
                 out[idx] = pooled @ self.head_w.T + self.head_b
         return out
 
+    def tails(self, texts: list[str]) -> dict[int, str]:
+        """The last window of each text longer than one window, by the text's index."""
+        tokenizer, _ = self._load()
+        room = MAX_TOKENS - 2  # [CLS] and [SEP]
+        ids = tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
+        return {i: tokenizer.decode(t[-room:]) for i, t in enumerate(ids) if len(t) > room}
+
     def proba(self, texts: list[str]) -> np.ndarray:
+        """Calibrated probabilities. A text longer than one window is read at its start and at
+        its end, and the worse reading (higher P(high)+P(imminent)) counts: what a long
+        message says last is never cut off."""
         if not texts:
             return np.zeros((0, len(self.head_b)), np.float32)
-        return softmax(self.logits(texts) / self.temperature)
+        tails = self.tails(texts)
+        p = softmax(self.logits([*texts, *tails.values()]) / self.temperature)
+        out = p[: len(texts)]
+        for row, i in zip(p[len(texts) :], tails, strict=True):
+            if row[Level.HIGH :].sum() > out[i, Level.HIGH :].sum():
+                out[i] = row
+        return out
 
     def save(self, path: Path) -> None:
         arrays = {"head_w": self.head_w, "head_b": self.head_b, "temperature": np.float32(self.temperature)}
