@@ -95,6 +95,7 @@ def main() -> None:
     knowledge.ingest(show_progress=False)
     llm = chat_model(settings)
     scorer = RiskScorer()
+    scorer.warm()  # as build_companion does: no message waits for a reader to load
     messages = high_risk_messages(args.n)
     databases = {"sqlite": f"sqlite:///{tempfile.mkdtemp()}/bench.db"}
     if args.postgres:
