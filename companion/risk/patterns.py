@@ -152,6 +152,16 @@ EN_RULES: tuple[Rule, ...] = (
         r"changing rooms?|make (?:him|her|them) pay)\b",
     ),
     _en(
+        "en.method-research",
+        Level.HIGH,
+        _I + r"(?:looked up|searched(?:\s+(?:up|for))?|googled|researched|checked)\s+(?:which|what|where|how)\b"
+        r"[^.!?\n]{0,40}?\b(?:bridges?|buildings?|roofs?|rooftops?|cliffs?|overpass(?:es)?|car parks?|towers?)\b"
+        r"[^.!?\n]{0,30}?\b(?:highest|tallest|high enough|biggest drop)\b",
+        also=r"\b(?:kill myself|end it|end my life|jump (?:off|from)|suicide|goodbye|won'?t be (?:here|around)|"
+        r"(?:don'?t|do not) think i(?:'ll| will) (?:be here|be around|make it)|not be (?:here|around|alive)|"
+        r"giving (?:away )?my \w+|gave (?:away )?my \w+)\b",
+    ),
+    _en(
         "en.giving-away",
         Level.HIGH,
         r"\b(?:i'?m\s+|i\s+)?(?:giving|gave|given)\s+(?:away\s+)?(?:all\s+(?:of\s+)?)?my\s+(?:\w+\s+){0,3}?"
