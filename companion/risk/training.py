@@ -169,6 +169,16 @@ def example_vectors(name: str, examples: list[Example], cache: Path, progress: b
     return reading_vectors(backbone(name), parts, lambda texts: embed(name, texts, cache, progress))
 
 
+def class_weights(y: np.ndarray):
+    """Per-level loss weights (a torch tensor), 1/sqrt(count), averaging 1: rare levels count
+    more, not wholly."""
+    import torch
+
+    counts = np.bincount(y, minlength=len(Level)).astype(np.float32)
+    weights = torch.tensor(1.0 / np.sqrt(np.maximum(counts, 1.0)))
+    return weights / weights.mean()
+
+
 def train_head(x_tr, y_tr, x_va, y_va, w_tr=None, w_va=None, seed: int = SEED):
     """A two-layer MLP with class- and example-weighted cross-entropy; returns numpy weights."""
     import torch
@@ -177,9 +187,7 @@ def train_head(x_tr, y_tr, x_va, y_va, w_tr=None, w_va=None, seed: int = SEED):
     random.seed(seed)
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
-    counts = np.bincount(y_tr, minlength=len(Level)).astype(np.float32)
-    weights = torch.tensor(1.0 / np.sqrt(np.maximum(counts, 1.0)))
-    weights = weights / weights.mean()
+    weights = class_weights(y_tr)
     head = torch.nn.Sequential(
         torch.nn.Linear(x_tr.shape[1], HIDDEN),
         torch.nn.GELU(approximate="tanh"),
@@ -357,10 +365,8 @@ def train_post_reader(
             torch.nn.Dropout(POST_DROPOUT), torch.nn.Linear(encoder.config.hidden_size, len(Level))
         )
         params = [p for p in encoder.parameters() if p.requires_grad] + list(head.parameters())
-        y = np.array([e.risk for e in train_set])
-        counts = np.bincount(y, minlength=len(Level)).astype(np.float32)
-        class_weights = torch.tensor(1.0 / np.sqrt(np.maximum(counts, 1.0)))
-        loss_fn = torch.nn.CrossEntropyLoss(weight=class_weights / class_weights.mean(), reduction="none")
+        weights = class_weights(np.array([e.risk for e in train_set]))
+        loss_fn = torch.nn.CrossEntropyLoss(weight=weights, reduction="none")
 
         group = 16 * POST_BATCH
 
