@@ -51,6 +51,11 @@ _KILL_SELF_WORDS = (
 )
 _KILL_SELF = f"(?:{_KILL_SELF_WORDS})"
 _SOON = r"(?:tonight|today|right now|now|in an hour|in a few minutes|this weekend|tomorrow)"
+# a sign that "the plan", "the pills" or "the date" are about ending one's life
+_INTENT = (
+    r"\b(?:do it|doing it|did it|end it|ending it|kill myself|end my life|die|suicide|goodbye|go through with it|"
+    r"stop me|(?:have |'?ve )?decided|made up my mind|won'?t be (?:here|around)|not be (?:here|around))\b"
+)
 
 EN_RULES: tuple[Rule, ...] = (
     _en(
@@ -117,6 +122,62 @@ EN_RULES: tuple[Rule, ...] = (
     ),
     _en("en.bleeding-now", Level.IMMINENT, r"\b(?:i cut too deep|can'?t stop the bleeding)\b"),
     _en(
+        "en.plan-made",  # a plan with its date, time or way; "a plan and a date for prom" has no sign of intent
+        Level.IMMINENT,
+        r"\bi(?:'?ve| have)\s+(?:got\s+|made\s+)?(?:a|the|my)\s+plan\s+"
+        r"(?:and\s+(?:a\s+|the\s+)?(?:date|time|day|place)|"
+        r"for\s+(?:when|how)\b|to\s+(?:do it|end it|go through with it|kill myself|end my life|die)\b)|"
+        r"\bi(?:'?ve| have)\s+(?:picked|chosen|set|decided on)\s+(?:a|the)\s+(?:date|day|night)\b",
+        also=_INTENT,
+    ),
+    _en(
+        "en.the-night",
+        Level.IMMINENT,
+        r"\b(?:tonight|today|tomorrow)(?:'?s| is)\s+the\s+(?:night|day)\b",
+        also=r"\b(?:do it|doing it|end it|ending it|goodbye|letters?|note|won'?t be (?:here|around)|kill myself|die|"
+        r"not doing it because)\b",
+    ),
+    _en(
+        "en.letters-left",  # goodbye letters not called that: "wrote letters to my parents … my passwords"
+        Level.IMMINENT,
+        _I + r"(?:written|wrote|left|finished)\s+(?:(?:a|the|some)\s+)?(?:letters?|notes?)\s+(?:to|for)\s+"
+        r"(?:my|each|every|all|everyone|the people)\b",
+        also=r"\b(?:passwords?|goodbye|when i'?m gone|after i'?m gone|(?:will|'ll) find (?:them|it)|funeral|"
+        r"song i want|the night|won'?t be (?:here|around)|not doing it because)\b",
+    ),
+    _en(
+        "en.means-acquired",
+        Level.IMMINENT,
+        _I + r"(?:picked up|got hold of|bought|stole|saved up|hid|hidden|stashed)\s+(?:some\s+|the\s+|enough\s+|"
+        r"a\s+(?:bunch|load|lot|pack|box) of\s+)?(?:pills|tablets|blades?|razors?|rope)\b",
+        also=_INTENT + r"|\b(?:tonight|after dark|nobody (?:has any idea|knows))\b",
+    ),
+    _en(
+        "en.overdose-done",  # "i've already taken them" with a sign it was not a dose: "in case", "bought"
+        Level.IMMINENT,
+        r"\bi(?:'?ve| have)\s+(?:already\s+|just\s+)?(?:taken|swallowed)\s+(?:them|it|the lot|everything)\b",
+        also=r"\b(?:in case|someone to know|too late|won'?t wake up|goodbye|(?:don'?t|do not) (?:call|tell)|bought)\b",
+    ),
+    _en(
+        "en.scheduled-goodbye",
+        Level.IMMINENT,
+        r"\b(?:scheduled|set up|queued)\s+(?:a|an|my)\s+(?:post|message|tweet|email|text)\b[^.!?\n]{0,60}?"
+        r"\b(?:explains? everything|goodbye|for after|when i'?m gone|after i'?m gone)\b",
+    ),
+    _en(
+        "en.considering",
+        Level.HIGH,
+        r"\b(?:genuinely|seriously|actually|really)\s+considering\s+(?:it|suicide|ending it|killing myself|jumping|"
+        r"doing it)\b",
+        also=r"\b(?:jump(?:ed|ing)?|bridge|kill|die|dead|end it|suicide|overdose|pills|roof|train)\b",
+    ),
+    _en(
+        "en.self-harm-relapse",
+        Level.HIGH,
+        r"\b(?:and|i|then)\s+(?:cut|burned|burnt)\s+(?:myself\s+)?again\s+(?:tonight|today|last night|just now|"
+        r"this morning|an hour ago)\b",
+    ),
+    _en(
         "en.active-ideation",
         Level.HIGH,
         r"\bi\s+(?:really\s+|honestly\s+|seriously\s+|just\s+)?(?:want|wanna|need|plan|intend|am going|'m going)"
@@ -145,10 +206,12 @@ EN_RULES: tuple[Rule, ...] = (
         "en.harm-others-intent",
         Level.HIGH,
         r"(?<!n't )(?<!not )(?<!never )(?<!nt )"
-        r"\b(?:going to|gonna|want to|wanna|(?:keep\s+)?thinking about|planning to|plan to)\s+"
+        r"\b(?:going to|gonna|want to|wanna|(?:keep\s+)?thinking about(?:\s+going\s+\w+\s+there\s+and)?|"
+        r"planning to|plan to)\s+"
         r"(?:stab|stabbing|shoot|shooting|poison|poisoning|hurt|hurting)\s+(?:him|her|them|my\s+\w+|[a-z]+)\b",
         also=r"\b(?:knife|gun|blade|weapon|(?<!n't )(?<!not )deserves?|for what (?:he|she|they) did|"
-        r"(?:is|are|'s) asleep|"
+        r"(?:is|are|'s) asleep|properly hurt|(?:so|until) (?:they|he|she) knows? what it feels like|"
+        r"what i'?d do to (?:them|him|her)|scared of myself|"
         r"changing rooms?|make (?:him|her|them) pay)\b",
     ),
     _en(
@@ -166,8 +229,11 @@ EN_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"\b(?:i'?m\s+|i\s+)?(?:giving|gave|given)\s+(?:away\s+)?(?:all\s+(?:of\s+)?)?my\s+(?:\w+\s+){0,3}?"
         r"(?:stuff|things|games|clothes|money|pets?|cat|dog|belongings|savings|xbox|playstation|ps5|switch|phone|"
-        r"cards|collection|books|jewellery|jewelry)\b",
-        also=r"\b(?:won'?t need|not going to need|don'?t need|no use|need them anymore|where i'?m going)\b",
+        r"cards|collection|books|jewellery|jewelry|pc|laptop|console|guitar|bike|hamster|rabbit|plushies)\b",
+        also=r"\b(?:won'?t need|not going to need|don'?t need|no use|need them anymore|where i'?m going|"
+        r"when i'?m gone|after i'?m gone|"
+        r"make sure (?:they|he|she|it|everyone)(?:'re|'s| are| is| will be| get)? (?:looked after|taken care of|"
+        r"ok|okay|alright|fine) (?:after|when|once))\b",
     ),
     _en(
         "en.self-harm-act",
@@ -319,6 +385,37 @@ ZH_RULES: tuple[Rule, ...] = (
         also=r"死|自杀|结束|跳|不想活|遗书|再见",
     ),
     _zh("zh.cutting-now", Level.IMMINENT, r"(?:刚才|刚刚|正在|现在)(?:在)?(?:割|划)(?:腕|手腕|手臂|自己)"),
+    _zh(
+        "zh.farewell-prep",  # saying goodbye as if for the last time
+        Level.IMMINENT,
+        r"(?:跟|和|向)[\u4e00-\u9fff]{0,8}(?:道了?别|告了?别)",
+        also=r"以为我在开玩笑|只有我知道|最后一(?:次|面)|永别|不在了|以后(?:再)?(?:也)?见不到",
+    ),
+    _zh("zh.end-self", Level.HIGH, r"(?:自我了断|自己了断|了断自己|了结自己|结束掉自己)"),
+    _zh(
+        "zh.thinking-how",
+        Level.HIGH,
+        r"(?:在|都在|一直|老是|总是|每天)想(?:着)?(?:要)?(?:怎么|如何|怎样)(?:才能|样才能|才可以)?(?:去)?"
+        r"(?:死掉?|自杀|结束自己|了结自己)",
+    ),
+    _zh(
+        "zh.self-harm-tool",
+        Level.HIGH,
+        r"(?<!不小心)(?:用|拿)(?:烟头|打火机|刀片?|小刀|美工刀|圆规|剪刀)[\u4e00-\u9fff]{0,2}?"
+        r"(?:烫|烧|割|划|扎|戳)了(?:一下|几下|好几下)?(?:自己|手背|手腕|手臂|胳膊|大腿|腿)",
+    ),
+    _zh(
+        "zh.leave-for-good",
+        Level.HIGH,
+        r"(?:永久|永远)(?:下线|退出|离开)",
+        also=r"不是(?:说)?游戏|我这个人|这个世界|人生|活着|不想活",
+    ),
+    _zh(
+        "zh.harm-others-intent",
+        Level.HIGH,
+        r"(?:想|要|准备|打算|决定)(?:把|去)(?:他|她|他们|她们|那(?:几|些|个)[\u4e00-\u9fff]{0,3})(?:都|全)?"
+        r"(?:捅了|捅死|砍了|砍死|杀死|弄死)",
+    ),
     _zh(
         "zh.active-ideation",
         Level.HIGH,
