@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/risk.py [--n 400]
 
-Scores chat-style messages (the project's written examples and over-trigger set) one at a
-time, as the triage path does, alone and with two earlier turns of context, and a sample of
-long forum posts from ../shared/data (English ones go to the fine-tuned post reader). Prints
+Scores chat-length messages (the project's written examples and over-trigger set, 160
+characters or fewer) one at a time, as the triage path does, alone and with two earlier turns
+of context; then, apart, samples of long written chat messages and of long forum posts from
+../shared/data, per language (long English ones go to the fine-tuned post reader). Prints
 p50/p95 latency per group, the resident memory the scorer adds to the process (with the post
 reader loaded), and the size of the artifacts. The measuring code is shared
 with `companion eval latency` (companion/evaluation/latency.py).
@@ -46,6 +47,10 @@ def main() -> None:
     for lang, texts in posts.items():
         if texts:
             groups[f"long post (>400 chars), {lang}"] = time_each(scorer.assess, texts[: max(50, args.n // 8)])
+    for lang in ("en", "zh"):
+        texts = chat_messages(seed=7, long=True, lang=lang)
+        if texts:
+            groups[f"long chat (>160 chars), {lang}"] = time_each(scorer.assess, texts[: max(50, args.n // 8)])
     files = sorted(DEFAULT_ARTIFACT.parent.glob(f"{DEFAULT_ARTIFACT.stem}*.npz"))
     size_kib = sum(f.stat().st_size for f in files) / 1024
     print(f"scorer load {load_s:.2f} s; +{added:.0f} MiB resident; artifacts {size_kib:.0f} KiB ({len(files)} files)")

@@ -74,15 +74,23 @@ def timed(stream: Iterable[str]) -> tuple[float, float, int]:
     return first - start, rate, count
 
 
-def chat_messages(seed: int = 7) -> list[str]:
-    """Chat-style messages to time scoring on: the written risk examples and the over-trigger set."""
+def chat_messages(seed: int = 7, long: bool = False, lang: str | None = None) -> list[str]:
+    """Chat-style messages to time scoring on: the written risk examples and the over-trigger
+    set; chat-length ones (model.SHORT_CHARS or fewer characters), or with `long` the longer
+    ones, which cost more to read and are timed apart; optionally of one language."""
+    from companion.risk.model import SHORT_CHARS
     from companion.risk.training import WRITTEN
     from companion.settings import PROJECT_ROOT
 
-    texts = [r["text"] for p in sorted(WRITTEN.glob("*.jsonl")) for r in read_jsonl(p)]
+    rows = [r for p in sorted(WRITTEN.glob("*.jsonl")) for r in read_jsonl(p)]
     overtrigger = PROJECT_ROOT / "eval" / "overtrigger.jsonl"
     if overtrigger.exists():
-        texts += [r["text"] for r in read_jsonl(overtrigger)]
+        rows += read_jsonl(overtrigger)
+    texts = [
+        r["text"]
+        for r in rows
+        if (len(r["text"].strip()) > SHORT_CHARS) == long and (lang is None or r.get("lang") == lang)
+    ]
     random.Random(seed).shuffle(texts)
     return texts
 
