@@ -37,13 +37,15 @@ def test_at_most_two_percent_of_benign_messages_with_risky_words_reach_a_person(
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("name", ["risk_messages.jsonl", "blind_messages.jsonl"])
-def test_clean_single_messages_reach_a_person_when_they_should(scorer, name, lang):
+@pytest.mark.parametrize(
+    ("name", "least_danger", "least_calm"), [("risk_messages.jsonl", 50, 80), ("blind_messages.jsonl", 40, 50)]
+)
+def test_clean_single_messages_reach_a_person_when_they_should(scorer, name, least_danger, least_calm, lang):
     # measured: risk_messages en 0.93 / 0.08, zh 0.97 / 0.04; blind_messages en 0.96 / 0.06, zh 1.00 / 0.02
     rows = [r for r in read_risk_rows(EVAL / name) if r.lang == lang]
     flags = escalated(scorer, [r.text for r in rows])
     danger = [(r.text, f) for r, f in zip(rows, flags, strict=True) if r.risk >= Level.HIGH]
     calm = [(r.text, f) for r, f in zip(rows, flags, strict=True) if r.risk <= Level.LOW]
-    assert len(danger) >= 40 and len(calm) >= 50
+    assert len(danger) >= least_danger and len(calm) >= least_calm
     assert sum(f for _, f in danger) / len(danger) >= 0.90, [t for t, f in danger if not f]
     assert sum(f for _, f in calm) / len(calm) <= 0.10, [t for t, f in calm if f]

@@ -78,7 +78,7 @@ def chat_messages(seed: int = 7, long: bool = False, lang: str | None = None) ->
     """Chat-style messages to time scoring on: the written risk examples and the over-trigger
     set; chat-length ones (model.SHORT_CHARS or fewer characters), or with `long` the longer
     ones, which cost more to read and are timed apart; optionally of one language."""
-    from companion.risk.model import SHORT_CHARS
+    from companion.risk.model import long_post
     from companion.risk.training import WRITTEN
     from companion.settings import PROJECT_ROOT
 
@@ -87,9 +87,7 @@ def chat_messages(seed: int = 7, long: bool = False, lang: str | None = None) ->
     if overtrigger.exists():
         rows += read_jsonl(overtrigger)
     texts = [
-        r["text"]
-        for r in rows
-        if (len(r["text"].strip()) > SHORT_CHARS) == long and (lang is None or r.get("lang") == lang)
+        r["text"] for r in rows if long_post(len(r["text"].strip())) == long and (lang is None or r.get("lang") == lang)
     ]
     random.Random(seed).shuffle(texts)
     return texts
