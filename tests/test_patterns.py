@@ -94,6 +94,14 @@ from companion.risk.patterns import match
         ("刚才拿小刀划了手臂", Level.HIGH),
         ("想永远离开这个世界", Level.HIGH),
         ("我想把那几个人都砍死", Level.HIGH),
+        ("上课莫名想哭，还特别难受，还会割腕", Level.HIGH),
+        ("我又自残了，这周第三次", Level.HIGH),
+        ("我以前经常自残，现在已经好了两年", Level.MODERATE),  # past self-harm, not ongoing
+        ("14岁，刚才差点跳楼了怎么办", Level.HIGH),
+        ("怎么死不是很痛，而且快", Level.HIGH),
+        ("自杀会不会很痛啊", Level.HIGH),
+        ("i almost jumped off the bridge last night, a guy walking his dog stopped me", Level.HIGH),
+        ("nearly took all my pills on sunday", Level.HIGH),
     ],
 )
 def test_unambiguous_statements_fire_at_their_level(text, level):
@@ -173,6 +181,11 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "以前有段时间会用圆规扎自己，已经半年没有了",
         "这个游戏我要永久退出了，太氪金",
         "我想把这个boss打死",
+        "我妹妹经常自残，我该怎么帮她",
+        "为什么有人总是自残？",
+        "差点笑死，他居然差点跳起来",
+        "i almost jumped off my chair when the fire alarm went off",
+        "nearly took all the wrong books to school lol",
     ],
 )
 def test_look_alikes_do_not_fire(text):

@@ -6,7 +6,8 @@ model reads them as ordinary sadness. A pattern can only raise a message's level
 it. Rules are written to match first-person statements only ("I took…", "我已经吃了…"), so
 that questions, negations ("I'm not going to…") and stories about others fall through to the
 classifier. A rule with `also` fires only when the message contains that second sign of
-intent as well.
+intent as well; one with `unless` does not fire when the message also has that sign that the
+statement is about the past or about someone else.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Rule:
     level: Level
     pattern: re.Pattern
     also: re.Pattern | None = None
+    unless: re.Pattern | None = None
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,13 @@ class PatternHit:
     end: int
 
 
+def _maybe(pattern: str | None, flags: int = 0) -> re.Pattern | None:
+    return re.compile(pattern, flags) if pattern else None
+
+
 def _en(rule_id: str, level: Level, pattern: str, also: str | None = None) -> Rule:
     flags = re.IGNORECASE
-    return Rule(rule_id, level, re.compile(pattern, flags), re.compile(also, flags) if also else None)
+    return Rule(rule_id, level, re.compile(pattern, flags), _maybe(also, flags))
 
 
 _I = r"\bi(?:'ve| have|'m| am)?\s+(?:just\s+|already\s+|now\s+)?"
@@ -176,6 +182,15 @@ EN_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"\b(?:and|i|then)\s+(?:cut|burned|burnt)\s+(?:myself\s+)?again\s+(?:tonight|today|last night|just now|"
         r"this morning|an hour ago)\b",
+    ),
+    _en(
+        "en.near-attempt",  # an attempt stopped at the last moment; not "i almost jumped when the door slammed"
+        Level.HIGH,
+        r"\b(?:almost|nearly)\s+(?:ended my life|ended it all|overdosed|od'?d|"
+        r"jumped (?:off|from|in front of)\s+(?:the |a |my )?(?:bridge|roof|rooftop|building|balcony|ledge|cliff|window|"
+        r"overpass|car park|parking garage|train|bus|truck|"
+        r"car|tracks|tower)|"
+        r"hanged myself|took (?:all|every one) of (?:the|my) " + _DRUGS + r"|took all (?:the|my) " + _DRUGS + r")",
     ),
     _en(
         "en.active-ideation",
@@ -344,8 +359,8 @@ EN_MODERATE: tuple[Rule, ...] = (
 )
 
 
-def _zh(rule_id: str, level: Level, pattern: str, also: str | None = None) -> Rule:
-    return Rule(rule_id, level, re.compile(pattern), re.compile(also) if also else None)
+def _zh(rule_id: str, level: Level, pattern: str, also: str | None = None, unless: str | None = None) -> Rule:
+    return Rule(rule_id, level, re.compile(pattern), re.compile(also) if also else None, _maybe(unless))
 
 
 _NOT = r"(?<![不没别])"
@@ -449,11 +464,25 @@ ZH_RULES: tuple[Rule, ...] = (
         _ME + r"想(?:割|划)(?:自己|手腕|腕|手)|" + _ME + r"(?:割|划)了?(?:自己|手腕|腕)",
     ),
     _zh(
+        "zh.self-harm-ongoing",  # self-harm that goes on now ("还会割腕", "又自残了"), not "以前经常…"
+        Level.HIGH,
+        f"(?:{_ME}|{_CLAUSE})" + r"(?:还会|还是会|经常|总是|总会|老是|又|一直在|每天都?|天天|又开始|开始)(?:偷偷地?)?"
+        r"(?:割腕|割手|划手|自残|自伤)",
+        unless=r"以前|之前|曾经|那时|那段时间|过去|小时候|戒了|好久没|不再|已经不|没有再|不会再",
+    ),
+    _zh(
+        "zh.near-attempt",  # an attempt stopped at the last moment
+        Level.HIGH,
+        r"(?:差点|差一点|险些|差点儿)(?:就)?(?:跳(?:楼|下去|河|江|桥)|自杀|割腕|上吊|烧炭|寻短见|轻生|吃药自杀)",
+    ),
+    _zh(
         "zh.method-question",
         Level.HIGH,
         r"(?:吃|吞|喝)(?:多少|几)(?:片|颗|粒|瓶|盒)?[\u4e00-\u9fff]{0,6}(?:会|能|才能|就能|可以)(?:死|致死|没命)|"
         r"(?:怎么|怎样|如何|用什么(?:方法|办法)?)(?:死|自杀)(?:比较|最|才)?(?:不痛|不疼|没有痛苦|没痛苦|快|快一点|干脆|舒服)|"
-        r"(?:不痛|不疼|没有痛苦|最快|最简单|无痛)的?(?:死法|自杀方法|自杀方式|死的方法)",
+        r"(?:不痛|不疼|没有痛苦|最快|最简单|无痛)的?(?:死法|自杀方法|自杀方式|死的方法)|"
+        r"(?:怎么|怎样|如何)(?:死|自杀)(?:才|会|能|可以)?(?:不(?:是很|会很|太|那么)?|没(?:那么|有那么)?)(?:痛|疼)|"
+        r"自杀(?:会不会|会)(?:很)?(?:痛|疼)",
     ),
     _zh(
         "zh.suicidal-thoughts",
@@ -551,6 +580,6 @@ def match(text: str) -> list[PatternHit]:
     hits = []
     for rule in RULES:
         found = rule.pattern.search(text)
-        if found and (rule.also is None or rule.also.search(text)):
+        if found and (rule.also is None or rule.also.search(text)) and not (rule.unless and rule.unless.search(text)):
             hits.append(PatternHit(rule.id, rule.level, found.group(0).strip(), found.start(), found.end()))
     return sorted(hits, key=lambda h: h.level, reverse=True)
