@@ -97,6 +97,9 @@ from companion.risk.patterns import match
         ("上课莫名想哭，还特别难受，还会割腕", Level.HIGH),
         ("我又自残了，这周第三次", Level.HIGH),
         ("我以前经常自残，现在已经好了两年", Level.MODERATE),  # past self-harm, not ongoing
+        ("别给我热线，我就是想自杀", Level.HIGH),
+        ("有时候就是希望自己能消失一阵子", Level.MODERATE),
+        ("初中的时候划过手，现在好几年没有了", Level.MODERATE),
         ("14岁，刚才差点跳楼了怎么办", Level.HIGH),
         ("怎么死不是很痛，而且快", Level.HIGH),
         ("自杀会不会很痛啊", Level.HIGH),
@@ -183,6 +186,8 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "我想把这个boss打死",
         "我妹妹经常自残，我该怎么帮她",
         "为什么有人总是自残？",
+        "我闺蜜跟我说她以前划过手，我该怎么安慰她",
+        "不小心被纸划过手，好疼",
         "差点笑死，他居然差点跳起来",
         "i almost jumped off my chair when the fire alarm went off",
         "nearly took all the wrong books to school lol",
