@@ -97,6 +97,7 @@ from companion.risk.patterns import match
         ("上课莫名想哭，还特别难受，还会割腕", Level.HIGH),
         ("我又自残了，这周第三次", Level.HIGH),
         ("我以前经常自残，现在已经好了两年", Level.MODERATE),  # past self-harm, not ongoing
+        ("以前经常自残，最近又开始割腕了", Level.HIGH),  # the past in one clause, a relapse in the next
         ("别给我热线，我就是想自杀", Level.HIGH),
         ("有时候就是希望自己能消失一阵子", Level.MODERATE),
         ("初中的时候划过手，现在好几年没有了", Level.MODERATE),

@@ -6,8 +6,9 @@ model reads them as ordinary sadness. A pattern can only raise a message's level
 it. Rules are written to match first-person statements only ("I took…", "我已经吃了…"), so
 that questions, negations ("I'm not going to…") and stories about others fall through to the
 classifier. A rule with `also` fires only when the message contains that second sign of
-intent as well; one with `unless` does not fire when the message also has that sign that the
-statement is about the past or about someone else.
+intent as well; one with `unless` does not fire when the clause it matched in also says the
+statement is about the past, about someone else or an accident ("以前经常自残" is past, but in
+"以前经常自残，最近又开始了" the second clause still fires).
 """
 
 from __future__ import annotations
@@ -360,7 +361,7 @@ EN_MODERATE: tuple[Rule, ...] = (
 
 
 def _zh(rule_id: str, level: Level, pattern: str, also: str | None = None, unless: str | None = None) -> Rule:
-    return Rule(rule_id, level, re.compile(pattern), re.compile(also) if also else None, _maybe(unless))
+    return Rule(rule_id, level, re.compile(pattern), _maybe(also), _maybe(unless))
 
 
 _NOT = r"(?<![不没别])"
@@ -467,7 +468,8 @@ ZH_RULES: tuple[Rule, ...] = (
     _zh(
         "zh.self-harm-ongoing",  # self-harm that goes on now ("还会割腕", "又自残了"), not "以前经常…"
         Level.HIGH,
-        f"(?:{_ME}|{_CLAUSE})" + r"(?:还会|还是会|经常|总是|总会|老是|又|一直在|每天都?|天天|又开始|开始)(?:偷偷地?)?"
+        f"(?:{_ME}|{_CLAUSE})" + r"(?:最近|这几天|这段时间|这周|今天|昨天|昨晚|现在|今晚)?"
+        r"(?:还会|还是会|经常|总是|总会|老是|又|一直在|每天都?|天天|又开始|开始)(?:偷偷地?)?"
         r"(?:割腕|割手|划手|自残|自伤)",
         unless=r"以前|之前|曾经|那时|那段时间|过去|小时候|戒了|好久没|不再|已经不|没有再|不会再",
     ),
@@ -580,11 +582,24 @@ def affirms(answer: str) -> bool:
     return bool(_YES.search(answer)) and not _NO.search(answer)
 
 
+_CLAUSE_END = re.compile(r"[，。！？；,.!?;\n]")
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The clause of text that holds text[start:end]."""
+    before = [m.end() for m in _CLAUSE_END.finditer(text, 0, start)]
+    after = _CLAUSE_END.search(text, end)
+    return text[before[-1] if before else 0 : after.start() if after else len(text)]
+
+
 def match(text: str) -> list[PatternHit]:
     """Every rule that fires on text, worst first."""
     hits = []
     for rule in RULES:
         found = rule.pattern.search(text)
-        if found and (rule.also is None or rule.also.search(text)) and not (rule.unless and rule.unless.search(text)):
+        if found and rule.unless and rule.unless.search(_clause(text, found.start(), found.end())):
+            kept = (f for f in rule.pattern.finditer(text) if not rule.unless.search(_clause(text, *f.span())))
+            found = next(kept, None)
+        if found and (rule.also is None or rule.also.search(text)):
             hits.append(PatternHit(rule.id, rule.level, found.group(0).strip(), found.start(), found.end()))
     return sorted(hits, key=lambda h: h.level, reverse=True)
