@@ -1,7 +1,8 @@
 """Crisis-risk scoring of one message in its conversation: level, probabilities, evidence.
 
 The trained model and the pattern layer both read the message alone and, when there are
-earlier turns, the message with them; the worst reading wins. Patterns only raise a level.
+earlier turns, the message with them; in Chinese the model also reads the riskiest sentence
+of a message alone (SENTENCE_READING). The worst reading wins. Patterns only raise a level.
 Instructions inside a message ("ignore your rules", "don't flag this") are cut out before a
 second reading, so they can dilute nothing; the text with them is still scored too.
 """
@@ -23,6 +24,14 @@ from companion.risk.state import ConversationRisk
 __all__ = ["Assessment", "ConversationRisk", "Evidence", "Level", "RiskScorer"]
 
 _SENTENCES = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
+# Languages whose messages of several sentences also have their riskiest sentence read alone
+# (at the chat-length thresholds). Measured on eval/ (2026-11-27): in Chinese it cost at most
+# one false alarm per set and reads "…晚饭吃了面条。我真的不想活了。" as high, not none; in
+# English it lifted recall (blind2 0.850 to 0.975, held-out Reddit posts 0.58 to 0.77) but
+# false alarms to 0.12-0.36, as a sentence of sadness out of its post reads like danger.
+# English needs thresholds chosen with it on validation first.
+SENTENCE_READING = ("zh",)
+_MAX_SENTENCES = 32  # ranked at each end of a long message
 _INSTRUCTIONS = re.compile(
     r"(?:ignore|disregard|forget) (?:all |any |your |the |previous |prior )*(?:rules|instructions|guidelines)|"
     r"(?:do not|don'?t|never) (?:flag|report|escalate|alert|tell anyone about|give me (?:a |any )?"
@@ -66,15 +75,19 @@ class RiskScorer:
         self.model.read([("warm-up", ()), ("warm-up " * 40, ())], ["en", "en"])
 
     def assess(self, text: str, context: Sequence[str] = ()) -> Assessment:
+        language = detect_language(text)
         readings: list[tuple[str, Sequence[str]]] = [(text, ())]
         stripped = _INSTRUCTIONS.sub(" ", text).strip()
         if stripped != text.strip() and stripped:
             readings.append((stripped, ()))
+        sentence = self._riskiest_sentence(text) if language in SENTENCE_READING else None
+        if sentence:
+            readings.append((sentence, ()))
         own = len(readings)
         if context:
             readings.append((text, context))
         n = len(readings)
-        languages = [detect_language(text)] * n
+        languages = [language] * n
         proba = self.model.read(readings, languages)
         # chat-length thresholds for the message read alone; the language's with earlier turns
         lengths = [len(r.strip()) if i < own else None for i, (r, _) in enumerate(readings)]
@@ -96,6 +109,20 @@ class RiskScorer:
                 evidence.append(Evidence("context", list(context)[-1], levels[worst], "read with earlier turns"))
         probabilities = {name: float(p) for name, p in zip(NAMES, proba[worst], strict=True)}
         return Assessment(Level(level), Level(own_level), probabilities, tuple(evidence))
+
+    def _riskiest_sentence(self, text: str) -> str | None:
+        """The sentence of a message of several that the n-gram reader finds riskiest, to be read
+        on its own as well: one sentence of danger in everyday talk ("今天上课好无聊。晚饭吃了面条。
+        我真的不想活了。") is diluted when the encoder averages the whole."""
+        if self.model.ngrams is None:
+            return None
+        sentences = [s.strip() for s in _SENTENCES.findall(text) if len(s.strip()) > 2]
+        if len(sentences) < 2:
+            return None
+        if len(sentences) > 2 * _MAX_SENTENCES:  # the start and the end of a very long message
+            sentences = sentences[:_MAX_SENTENCES] + sentences[-_MAX_SENTENCES:]
+        score = self.model.ngrams.proba(sentences)[:, Level.MODERATE :].sum(axis=1)
+        return sentences[int(np.argmax(score))]
 
     def _pattern_hits(self, text: str, context: Sequence[str]) -> list[patterns.PatternHit]:
         """Hits in the message, and hits that span from the last turn into it ("…kill myself" + "tonight")."""
