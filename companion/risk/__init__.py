@@ -32,6 +32,7 @@ _SENTENCES = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 # English needs thresholds chosen with it on validation first.
 SENTENCE_READING = ("zh",)
 _MAX_SENTENCES = 32  # ranked at each end of a long message
+_SENTENCE_FLOOR = 0.5  # the n-gram reader's P(moderate or worse) for a sentence to be read alone
 _INSTRUCTIONS = re.compile(
     r"(?:ignore|disregard|forget) (?:all |any |your |the |previous |prior )*(?:rules|instructions|guidelines)|"
     r"(?:do not|don'?t|never) (?:flag|report|escalate|alert|tell anyone about|give me (?:a |any )?"
@@ -111,9 +112,11 @@ class RiskScorer:
         return Assessment(Level(level), Level(own_level), probabilities, tuple(evidence))
 
     def _riskiest_sentence(self, text: str) -> str | None:
-        """The sentence of a message of several that the n-gram reader finds riskiest, to be read
-        on its own as well: one sentence of danger in everyday talk ("今天上课好无聊。晚饭吃了面条。
-        我真的不想活了。") is diluted when the encoder averages the whole."""
+        """The sentence of a message of several that the n-gram reader finds riskiest, if it
+        finds it at least moderate, to be read on its own as well: one sentence of danger in
+        everyday talk ("今天上课好无聊。晚饭吃了面条。我真的不想活了。") is diluted when the
+        encoder averages the whole. The n-gram reader is cheap; the encoder reads the sentence
+        in the same batch as the message."""
         if self.model.ngrams is None:
             return None
         sentences = [s.strip() for s in _SENTENCES.findall(text) if len(s.strip()) > 2]
@@ -122,7 +125,8 @@ class RiskScorer:
         if len(sentences) > 2 * _MAX_SENTENCES:  # the start and the end of a very long message
             sentences = sentences[:_MAX_SENTENCES] + sentences[-_MAX_SENTENCES:]
         score = self.model.ngrams.proba(sentences)[:, Level.MODERATE :].sum(axis=1)
-        return sentences[int(np.argmax(score))]
+        best = int(np.argmax(score))
+        return sentences[best] if score[best] >= _SENTENCE_FLOOR else None
 
     def _pattern_hits(self, text: str, context: Sequence[str]) -> list[patterns.PatternHit]:
         """Hits in the message, and hits that span from the last turn into it ("…kill myself" + "tonight")."""
