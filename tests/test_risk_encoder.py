@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from companion.risk import encoder
+from companion.risk import encoder, reader
 from companion.risk.levels import Level
 from companion.risk.model import ARTIFACT_DIR, DEFAULT_ARTIFACT, RiskModelError, load_model
 
@@ -81,14 +81,20 @@ def test_a_damaged_encoder_file_is_a_clear_error(tmp_path):
         load_model(tmp_path / DEFAULT_ARTIFACT.name)
 
 
-def test_a_different_base_model_file_is_refused(monkeypatch):
-    encoder.base_path.cache_clear()
-    monkeypatch.setattr(encoder, "BASE_SHA256", "0" * 64)
+@pytest.mark.parametrize(
+    ("module", "locate", "message"),
+    [(encoder, "base_path", "not the e5 model"), (reader, "base_dir", "not the MiniLM")],
+)
+def test_a_different_base_model_is_refused(monkeypatch, module, locate, message):
+    """Both LoRA readers check the package's model file they build on by sha256."""
+    find = getattr(module, locate)
+    find.cache_clear()
+    monkeypatch.setattr(module, "BASE_SHA256", "0" * 64)
     try:
-        with pytest.raises(RiskModelError, match="not the e5 model"):
-            encoder.base_path()
+        with pytest.raises(RiskModelError, match=message):
+            find()
     finally:
-        encoder.base_path.cache_clear()
+        find.cache_clear()
 
 
 def test_fine_tuning_is_deterministic_and_changes_the_encoder(monkeypatch, base):

@@ -62,16 +62,6 @@ def test_the_model_sends_only_long_english_messages_read_alone_to_the_post_reade
     assert np.allclose(model.read(readings[:1]), without[:1], atol=1e-6)  # no language given: no post reader
 
 
-def test_a_changed_base_model_is_refused(monkeypatch):
-    reader.base_dir.cache_clear()
-    monkeypatch.setattr(reader, "BASE_SHA256", "0" * 64)
-    try:
-        with pytest.raises(RiskModelError, match="not the MiniLM"):
-            reader.base_dir()
-    finally:
-        reader.base_dir.cache_clear()
-
-
 def test_a_damaged_post_reader_file_is_a_clear_error(tmp_path):
     path = tmp_path / "reader.npz"
     path.write_bytes(b"not a numpy archive")

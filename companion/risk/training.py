@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -355,11 +355,25 @@ def post_examples(examples: list[Example], language: str = reader.LANGUAGE) -> l
     return [e for e in examples if e.lang == language and long_post(e.length)]
 
 
-def train_post_reader(
-    train_set: list[Example], val_set: list[Example], epochs: int = POST_EPOCHS, progress: bool = True
-) -> reader.PostReader:
-    """LoRA fine-tuning of MiniLM-L6 for the five levels on `train_set` (class- and
-    example-weighted like the head), its temperature fitted on the validation posts it reads."""
+def _lora_fine_tune(
+    setup: Callable,
+    lora: tuple[int, int, tuple[str, ...]],
+    dropout: float,
+    train_set: list[Example],
+    batch_size: int,
+    learning_rate: float,
+    epochs: int,
+    what: str,
+    progress: bool,
+):
+    """LoRA fine-tuning of a BERT-style encoder with a linear head for the five levels on
+    `train_set`: cross-entropy weighted by class and by example (like the head's), batches of
+    similar length in random order, a one-cycle learning rate; seeded, on 2 threads.
+
+    setup() -> (model, lengths, pooled): the base model (built after seeding: building it draws
+    from torch's generator), each example's length for batching, and pooled(model, indices),
+    the examples' mean-pooled hidden states. `lora` is (rank, alpha, target modules).
+    Returns the LoRA updates, module name -> (A, B) in float32, and the head's linear layer."""
     import torch
     from peft import LoraConfig, get_peft_model
     from tqdm import tqdm
@@ -369,50 +383,37 @@ def train_post_reader(
     threads = torch.get_num_threads()
     torch.set_num_threads(2)  # the same arithmetic on every machine with 2 or more cores
     try:
-        tokenizer, encoder = reader.load_base()
-        config = LoraConfig(
-            r=reader.RANK, lora_alpha=reader.ALPHA, lora_dropout=POST_DROPOUT, target_modules=list(reader.TARGETS)
-        )
-        encoder = get_peft_model(encoder, config)
-        head = torch.nn.Sequential(
-            torch.nn.Dropout(POST_DROPOUT), torch.nn.Linear(encoder.config.hidden_size, len(Level))
-        )
-        params = [p for p in encoder.parameters() if p.requires_grad] + list(head.parameters())
+        base, lengths, pooled = setup()
+        rank, alpha, targets = lora
+        config = LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(targets))
+        model = get_peft_model(base, config)
+        head = torch.nn.Sequential(torch.nn.Dropout(dropout), torch.nn.Linear(base.config.hidden_size, len(Level)))
+        params = [p for p in model.parameters() if p.requires_grad] + list(head.parameters())
         weights = class_weights(np.array([e.risk for e in train_set]))
         loss_fn = torch.nn.CrossEntropyLoss(weight=weights, reduction="none")
-
-        group = 16 * POST_BATCH
+        group = 16 * batch_size
 
         def batches() -> list[list[int]]:
             order = list(range(len(train_set)))
             rng.shuffle(order)
             # similar lengths in a batch (less padding), batches in random order
-            groups = [
-                sorted(order[i : i + group], key=lambda j: len(train_set[j].model_text))
-                for i in range(0, len(order), group)
-            ]
-            out = [g[i : i + POST_BATCH] for g in groups for i in range(0, len(g), POST_BATCH)]
+            groups = [sorted(order[i : i + group], key=lambda j: lengths[j]) for i in range(0, len(order), group)]
+            out = [g[i : i + batch_size] for g in groups for i in range(0, len(g), batch_size)]
             rng.shuffle(out)
             return out
 
-        per_epoch = sum(-(-min(group, len(train_set) - i) // POST_BATCH) for i in range(0, len(train_set), group))
-        steps = epochs * per_epoch
-        optimiser = torch.optim.AdamW(params, lr=POST_LEARNING_RATE, weight_decay=WEIGHT_DECAY)
-        schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, POST_LEARNING_RATE, total_steps=steps, pct_start=0.1)
-        encoder.train()
+        per_epoch = sum(-(-min(group, len(train_set) - i) // batch_size) for i in range(0, len(train_set), group))
+        optimiser = torch.optim.AdamW(params, lr=learning_rate, weight_decay=WEIGHT_DECAY)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(
+            optimiser, learning_rate, total_steps=epochs * per_epoch, pct_start=0.1
+        )
+        model.train()
         head.train()
         for epoch in range(epochs):
-            bar = tqdm(batches(), desc=f"Fine-tuning the post reader, epoch {epoch + 1}/{epochs}", disable=not progress)
+            bar = tqdm(batches(), desc=f"Fine-tuning {what}, epoch {epoch + 1}/{epochs}", disable=not progress)
             for batch in bar:
                 items = [train_set[j] for j in batch]
-                enc = tokenizer(
-                    [e.model_text for e in items],
-                    truncation=True,
-                    max_length=reader.MAX_TOKENS,
-                    padding=True,
-                    return_tensors="pt",
-                )
-                logits = head(reader.mean_pool(encoder(**enc).last_hidden_state, enc["attention_mask"]))
+                logits = head(pooled(model, batch))
                 w = torch.tensor([WRITTEN_WEIGHT if e.source.startswith("written") else 1.0 for e in items])
                 loss = (loss_fn(logits, torch.tensor([int(e.risk) for e in items])) * w).sum() / w.sum()
                 loss.backward()
@@ -421,20 +422,47 @@ def train_post_reader(
                 schedule.step()
                 optimiser.zero_grad()
                 bar.set_postfix(loss=f"{loss.item():.3f}")
-        deltas = {}
-        for name, module in encoder.named_modules():
-            if hasattr(module, "lora_A") and "default" in module.lora_A:
-                key = name.removeprefix("base_model.model.")
-                deltas[key] = (
-                    module.lora_A["default"].weight.detach().numpy().copy(),
-                    module.lora_B["default"].weight.detach().numpy().copy(),
-                )
-        linear = head[1]
-        post = reader.PostReader(deltas, linear.weight.detach().numpy().copy(), linear.bias.detach().numpy().copy())
+        layers = {
+            name.removeprefix("base_model.model."): (
+                module.lora_A["default"].weight.detach().numpy().copy(),
+                module.lora_B["default"].weight.detach().numpy().copy(),
+            )
+            for name, module in model.named_modules()
+            if hasattr(module, "lora_A") and "default" in module.lora_A
+        }
+        return layers, head[1]
     finally:
         torch.set_num_threads(threads)
+
+
+def train_post_reader(
+    train_set: list[Example], val_set: list[Example], epochs: int = POST_EPOCHS, progress: bool = True
+) -> reader.PostReader:
+    """LoRA fine-tuning of MiniLM-L6 for the five levels on `train_set` (class- and
+    example-weighted like the head), its temperature fitted on the validation posts it reads."""
+
+    def setup():
+        tokenizer, base = reader.load_base()
+
+        def pooled(model, batch: list[int]):
+            enc = tokenizer(
+                [train_set[j].model_text for j in batch],
+                truncation=True,
+                max_length=reader.MAX_TOKENS,
+                padding=True,
+                return_tensors="pt",
+            )
+            return reader.mean_pool(model(**enc).last_hidden_state, enc["attention_mask"])
+
+        return base, [len(e.model_text) for e in train_set], pooled
+
+    lora = (reader.RANK, reader.ALPHA, reader.TARGETS)
+    layers, linear = _lora_fine_tune(
+        setup, lora, POST_DROPOUT, train_set, POST_BATCH, POST_LEARNING_RATE, epochs, "the post reader", progress
+    )
     # calibrated as served: the merged (and float16-stored) weights, on the posts it will read
-    post.deltas = {k: (a.astype(np.float16), b.astype(np.float16)) for k, (a, b) in post.deltas.items()}
+    deltas = {k: (a.astype(np.float16), b.astype(np.float16)) for k, (a, b) in layers.items()}
+    post = reader.PostReader(deltas, linear.weight.detach().numpy().copy(), linear.bias.detach().numpy().copy())
     served = post_examples(val_set)
     post.temperature = fit_temperature(post.logits([e.model_text for e in served]), np.array([e.risk for e in served]))
     return post
@@ -476,75 +504,30 @@ def train_encoder(train_set: list[Example], progress: bool = True) -> encoder.De
     """LoRA fine-tuning of multilingual-e5-small for the five levels on `train_set` (class- and
     example-weighted like the head). Only the LoRA updates are kept: the head that learns with
     them is replaced by one trained on the tuned embeddings, as for any backbone."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from tqdm import tqdm
 
-    torch.manual_seed(SEED)
-    rng = random.Random(SEED)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)  # the same arithmetic on every machine with 2 or more cores
-    try:
-        tokenizer, model = encoder.load_base()
+    def setup():
+        tokenizer, base = encoder.load_base()
         ids = [tokenizer.windows(e.model_text, ENCODER_MAX_TOKENS - 2)[0] for e in train_set]
-        config = LoraConfig(
-            r=encoder.RANK,
-            lora_alpha=encoder.ALPHA,
-            lora_dropout=ENCODER_DROPOUT,
-            target_modules=list(encoder.TARGETS),
-        )
-        model = get_peft_model(model, config)
-        head = torch.nn.Sequential(
-            torch.nn.Dropout(ENCODER_DROPOUT), torch.nn.Linear(encoder.TunedE5Backbone.dim, len(Level))
-        )
-        params = [p for p in model.parameters() if p.requires_grad] + list(head.parameters())
-        loss_fn = torch.nn.CrossEntropyLoss(
-            weight=class_weights(np.array([e.risk for e in train_set])), reduction="none"
-        )
-        group = 16 * ENCODER_BATCH
 
-        def batches() -> list[list[int]]:
-            order = list(range(len(train_set)))
-            rng.shuffle(order)
-            # similar lengths in a batch (less padding), batches in random order
-            groups = [sorted(order[i : i + group], key=lambda j: len(ids[j])) for i in range(0, len(order), group)]
-            out = [g[i : i + ENCODER_BATCH] for g in groups for i in range(0, len(g), ENCODER_BATCH)]
-            rng.shuffle(out)
-            return out
+        def pooled(model, batch: list[int]):
+            x, mask = encoder.batch_ids([ids[j] for j in batch], base.pad_id)
+            return encoder.mean_pool(model(input_ids=x, attention_mask=mask).last_hidden_state, mask)
 
-        per_epoch = sum(-(-min(group, len(train_set) - i) // ENCODER_BATCH) for i in range(0, len(train_set), group))
-        steps = ENCODER_EPOCHS * per_epoch
-        optimiser = torch.optim.AdamW(params, lr=ENCODER_LEARNING_RATE, weight_decay=WEIGHT_DECAY)
-        schedule = torch.optim.lr_scheduler.OneCycleLR(
-            optimiser, ENCODER_LEARNING_RATE, total_steps=steps, pct_start=0.1
-        )
-        model.train()
-        head.train()
-        for epoch in range(ENCODER_EPOCHS):
-            desc = f"Fine-tuning the encoder, epoch {epoch + 1}/{ENCODER_EPOCHS}"
-            bar = tqdm(batches(), desc=desc, disable=not progress)
-            for batch in bar:
-                x, mask = encoder.batch_ids([ids[j] for j in batch], model.pad_id)
-                logits = head(encoder.mean_pool(model(input_ids=x, attention_mask=mask).last_hidden_state, mask))
-                items = [train_set[j] for j in batch]
-                w = torch.tensor([WRITTEN_WEIGHT if e.source.startswith("written") else 1.0 for e in items])
-                loss = (loss_fn(logits, torch.tensor([int(e.risk) for e in items])) * w).sum() / w.sum()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(params, 1.0)
-                optimiser.step()
-                schedule.step()
-                optimiser.zero_grad()
-                bar.set_postfix(loss=f"{loss.item():.3f}")
-        layers = {}
-        for name, module in model.named_modules():
-            if hasattr(module, "lora_A") and "default" in module.lora_A:
-                layers[name.removeprefix("base_model.model.")] = (
-                    module.lora_A["default"].weight.detach().numpy().astype(np.float16),
-                    module.lora_B["default"].weight.detach().numpy().astype(np.float16),
-                )
-    finally:
-        torch.set_num_threads(threads)
-    return encoder.Deltas(layers)
+        return base, [len(i) for i in ids], pooled
+
+    lora = (encoder.RANK, encoder.ALPHA, encoder.TARGETS)
+    layers, _ = _lora_fine_tune(
+        setup,
+        lora,
+        ENCODER_DROPOUT,
+        train_set,
+        ENCODER_BATCH,
+        ENCODER_LEARNING_RATE,
+        ENCODER_EPOCHS,
+        "the encoder",
+        progress,
+    )
+    return encoder.Deltas({k: (a.astype(np.float16), b.astype(np.float16)) for k, (a, b) in layers.items()})
 
 
 def cached_encoder(cache: Path, train_set: list[Example], progress: bool = True) -> encoder.TunedE5Backbone:
