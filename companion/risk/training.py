@@ -468,6 +468,16 @@ def train_post_reader(
     return post
 
 
+def _rows(examples: list[Example]) -> list[tuple]:
+    """What a fine-tuning run reads of its examples: text, context, label, weight."""
+    return [(e.id, e.text, e.context, int(e.risk), e.source.startswith("written")) for e in examples]
+
+
+def _cache_key(*parts) -> str:
+    """A cached fine-tuning result's name: a hash of its recipe and its examples' _rows."""
+    return hashlib.sha256(json.dumps(list(parts), ensure_ascii=False).encode()).hexdigest()[:16]
+
+
 def cached_post_reader(cache: Path, train_set: list[Example], val_set: list[Example], progress: bool = True):
     """train_post_reader, kept in the cache under a hash of everything it depends on (the
     examples, their labels and weights, the recipe), so that retraining the rest is quick."""
@@ -484,9 +494,7 @@ def cached_post_reader(cache: Path, train_set: list[Example], val_set: list[Exam
         reader.MAX_TOKENS,
         reader.BASE_SHA256,
     ]
-    rows = [(e.id, e.text, e.context, int(e.risk), e.source.startswith("written")) for e in train_set + val_set]
-    key = hashlib.sha256(json.dumps([recipe, len(train_set), rows], ensure_ascii=False).encode()).hexdigest()[:16]
-    path = cache / f"post-reader-{key}.npz"
+    path = cache / f"post-reader-{_cache_key(recipe, len(train_set), _rows(train_set + val_set))}.npz"
     if path.exists():
         return reader.load_reader(path)
     post = train_post_reader(train_set, val_set, progress=progress)
@@ -545,9 +553,7 @@ def cached_encoder(cache: Path, train_set: list[Example], progress: bool = True)
         encoder.TARGETS,
         encoder.BASE_SHA256,
     ]
-    rows = [(e.id, e.text, e.context, int(e.risk), e.source.startswith("written")) for e in train_set]
-    key = hashlib.sha256(json.dumps([recipe, rows], ensure_ascii=False).encode()).hexdigest()[:16]
-    path = cache / f"encoder-{key}.npz"
+    path = cache / f"encoder-{_cache_key(recipe, _rows(train_set))}.npz"
     if not path.exists():
         deltas = train_encoder(train_set, progress=progress)
         cache.mkdir(parents=True, exist_ok=True)
