@@ -106,6 +106,19 @@ from companion.risk.patterns import match
         ("自杀会不会很痛啊", Level.HIGH),
         ("i almost jumped off the bridge last night, a guy walking his dog stopped me", Level.HIGH),
         ("nearly took all my pills on sunday", Level.HIGH),
+        ("i swallowed a handful of my dad's painkillers and now i feel dizzy and sick", Level.IMMINENT),
+        ("took everything in the medicine cabinet, i don't even know how many", Level.IMMINENT),
+        ("been saving up my sleeping pills since march. i've chosen the day", Level.IMMINENT),
+        ("I've also set the date now. I've decided, nobody can stop me", Level.IMMINENT),
+        ("kms fr, not even joking", Level.HIGH),
+        ("sewer slide sounds good, i'm dead serious", Level.HIGH),
+        ("i've decided i don't want to be alive after this term", Level.HIGH),
+        ("i burned my wrist with a lighter last night", Level.HIGH),
+        ("scratched my thighs with a safety pin until it bled", Level.HIGH),
+        ("i cut yesterday, it's not deep", Level.HIGH),
+        ("i used to cut my arms with a blade, it's been two years", Level.MODERATE),  # past: not the act rule
+        ("every time the train comes in i think about jumping onto the tracks", Level.HIGH),
+        ("nobody would miss me, i should just do it, i'm a burden", Level.HIGH),
     ],
 )
 def test_unambiguous_statements_fire_at_their_level(text, level):
@@ -192,6 +205,17 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "差点笑死，他居然差点跳起来",
         "i almost jumped off my chair when the fire alarm went off",
         "nearly took all the wrong books to school lol",
+        "took some paracetamol for my headache an hour ago",
+        "i took a few tablets for my hayfever and now i feel sleepy in class",
+        "i'd never kms, i'm serious, i just need a break",
+        "not joking, this essay is going to make me kill myself lol",
+        "i've decided i don't want to live in halls next year",
+        "burned my arm on the oven taking out the pizza",
+        "cut my leg shaving, it bled everywhere",
+        "i cut yesterday's class to sleep",
+        "thinking about jumping into the pool from the balcony at the party lol",
+        "should i just do it? ask her out i mean",
+        "saving up my pocket money, picked a date for the concert",
     ],
 )
 def test_look_alikes_do_not_fire(text):

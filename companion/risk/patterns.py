@@ -41,9 +41,9 @@ def _maybe(pattern: str | None, flags: int = 0) -> re.Pattern | None:
     return re.compile(pattern, flags) if pattern else None
 
 
-def _en(rule_id: str, level: Level, pattern: str, also: str | None = None) -> Rule:
+def _en(rule_id: str, level: Level, pattern: str, also: str | None = None, unless: str | None = None) -> Rule:
     flags = re.IGNORECASE
-    return Rule(rule_id, level, re.compile(pattern, flags), _maybe(also, flags))
+    return Rule(rule_id, level, re.compile(pattern, flags), _maybe(also, flags), _maybe(unless, flags))
 
 
 _I = r"\bi(?:'ve| have|'m| am)?\s+(?:just\s+|already\s+|now\s+)?"
@@ -54,7 +54,24 @@ _DRUGS = (
 _MEANS = r"(?:pills|tablets|blades?|razors?|rope|noose)"  # not knife or gun: cooking, games
 _KILL_SELF_WORDS = (
     r"kill myself|end (?:it all|my life)|take my (?:own )?life|commit suicide|hang myself|"
-    r"unalive(?: myself)?(?!\s+(?:the|a|an|him|her|them|this|that|my|your|his|their)\b)|off myself|kms"  # chat slang
+    r"unalive(?: myself)?(?!\s+(?:the|a|an|him|her|them|this|that|my|your|his|their)\b)|off myself|kms|"
+    r"sewer ?slide"  # chat slang
+)
+# said of a suicide statement to mean it: "kms. actually. not the meme kind."
+_NOT_A_JOKE = (
+    r"\b(?:(?:i'?m |im |i am )?not (?:even )?(?:joking|kidding|playing|exaggerating|being dramatic)|no (?:joke|jk|cap)|"
+    r"not (?:a |the )?(?:joke|meme)(?: kind| way| this time)?|i mean it|i(?:'?m| am|m) (?:dead |deadass |being )?serious|"
+    r"not (?:saying|meaning) it (?:the way|like)|(?:tired of|done) pretending (?:it'?s|its|it is) (?:a joke|a meme|funny)|"
+    r"actually mean it|for real this time)\b"
+)
+_DENIED = r"\b(?:never|wouldn'?t|won'?t|not going to|not gonna|don'?t want to|do not want to|would not|isn'?t)\b"
+# signs in the body that a dose was an overdose
+_OVERDOSE_SIGNS = (
+    r"\b(?:(?:feel|feeling|felt|getting|i'?m|im)\s+(?:really\s+|so\s+|very\s+|kind of\s+|kinda\s+|a bit\s+|super\s+)?"
+    r"(?:sleepy|drowsy|dizzy|sick|nauseous|woozy|faint|confused|shaky)|ears? (?:are |is )?ringing|"
+    r"can'?t (?:stay awake|keep my eyes open|breathe properly|see straight)|throwing up|threw up|been sick|"
+    r"stomach (?:really |is )?(?:hurts|hurting|cramping)|heart (?:is )?(?:racing|pounding)|"
+    r"(?:don'?t|dont) (?:even )?know how many)\b"
 )
 _KILL_SELF = f"(?:{_KILL_SELF_WORDS})"
 _SOON = r"(?:tonight|today|right now|now|in an hour|in a few minutes|this weekend|tomorrow)"
@@ -78,6 +95,21 @@ EN_RULES: tuple[Rule, ...] = (
         r"(?:^|[.!?,;]\s*|\bi\s+(?:just\s+|already\s+)?)(?:took|swallowed|downed|taken)\s+(?:like\s+|about\s+|over\s+)?"
         r"(?:[1-9]\d{1,2}|(?:ten|twelve|fifteen|twenty|thirty|forty|fifty)\w*)\s+(?:of\s+(?:(?:my|the|his|her)\s+)?(?:\w+'?s\s+)?)?"
         + _DRUGS,
+    ),
+    _en(
+        "en.overdose-symptoms",  # "took some of her tablets … 40 minutes ago. i'm feeling really sleepy"
+        Level.IMMINENT,
+        r"\b(?:took|swallowed|downed|had|taken)\s+(?:(?:everything|all|a (?:handful|bunch|lot|load|whole bunch)|loads|lots|"
+        r"heaps|too many|way too many)\s+(?:of\s+|in\s+|from\s+)?|(?:some|a few|a couple) of\s+(?=(?:her|his|their|\w+'s)\s))"
+        r"(?:[\w']+\s+){0,2}?(?:medicine (?:box|cabinet|drawer|cupboard)|" + _DRUGS + r")",
+        also=_OVERDOSE_SIGNS,
+    ),
+    _en(
+        "en.stockpile-and-date",  # means saved up and a date picked, however it is framed
+        Level.IMMINENT,
+        r"\b(?:saved|saving|stockpiled|stockpiling|hoarded|hoarding|collected|collecting|kept)\s+(?:up\s+)?"
+        r"(?:(?:my|their|his|her|the|all (?:my|the))\s+)?" + _DRUGS,
+        also=r"\b(?:picked|chosen|set|decided on)\s+(?:a|the)\s+(?:date|day|night)\b",
     ),
     _en("en.overdosed", Level.IMMINENT, r"\bi\s+(?:just\s+|already\s+)?(?:overdosed|od'?d)\b"),
     _en(
@@ -134,7 +166,8 @@ EN_RULES: tuple[Rule, ...] = (
         r"\bi(?:'?ve| have)\s+(?:got\s+|made\s+)?(?:a|the|my)\s+plan\s+"
         r"(?:and\s+(?:a\s+|the\s+)?(?:date|time|day|place)|"
         r"for\s+(?:when|how)\b|to\s+(?:do it|end it|go through with it|kill myself|end my life|die)\b)|"
-        r"\bi(?:'?ve| have)\s+(?:picked|chosen|set|decided on)\s+(?:a|the)\s+(?:date|day|night)\b",
+        r"\bi(?:'?ve| have)\s+(?:also\s+|already\s+|finally\s+|even\s+)?(?:picked|chosen|set|decided on)\s+(?:a|the)\s+"
+        r"(?:date|day|night)\b",
         also=_INTENT,
     ),
     _en(
@@ -282,6 +315,47 @@ EN_RULES: tuple[Rule, ...] = (
         r"\bi(?:'ll| will|ll)\s+(?:just\s+|actually\s+|really\s+)?(?:go\s+)?" + _KILL_SELF,
         also=r"\b(?:i mean it|i'?m (?:dead )?serious|i am serious|(?:i'?m )?not (?:joking|kidding)|"
         r"no (?:joke|jk)|i swear|for real this time|i'?m not being dramatic)\b",
+    ),
+    _en(
+        "en.not-a-joke",  # a suicide statement with its own "i mean it"; not "i'd never kms, i'm serious"
+        Level.HIGH,
+        r"\b(?:" + _KILL_SELF_WORDS + r")\b",
+        also=_NOT_A_JOKE,
+        unless=_DENIED + r"|\b(?:lol|lmao|haha\w*|make me|makes me|made me|making me)\b",
+    ),
+    _en(
+        "en.decided",
+        Level.HIGH,
+        r"\bi(?:'?ve| have)?\s+(?:decided|made up my mind)\s+(?:that\s+)?(?:i\s+(?:don'?t|do not|dont)\s+(?:want|wanna)\s+"
+        r"(?:to\s+)?(?:be alive|be here|wake up|(?:live|exist)(?=\s*(?:[.!,;]|$)|\s+(?:anymore|any longer|like this)))|"
+        r"to\s+(?:die|end it|end my life|kill myself|do it)\b|"
+        r"i(?:'?m| am)\s+(?:going to|gonna)\s+(?:die|do it|end it)\b)",
+    ),
+    _en(
+        "en.self-harm-recent",  # an act of self-harm with its tool or "till it bled"; not "burned my arm on the oven"
+        Level.HIGH,
+        r"\b(?:cut|burned|burnt|scratched|carved (?:into )?|sliced)\s+(?:up\s+)?(?:my\s+)?(?:arms?|wrists?|legs?|thighs?|"
+        r"skin|stomach|hips?|ankles?)\b[^.!?\n]{0,40}?(?:\b(?:with|using)\s+(?:a |my |the |an )?(?:old\s+)?"
+        r"(?:lighter|blade|razor|compass|knife|scissors|sharpener(?: blade)?|glass|cigarette|match|safety pin)|"
+        r"\b(?:till|until) it bled|\bon purpose)\b|"
+        r"\bi\s+(?:cut|sh'?d|self[- ]harmed)\s+(?:again\s+)?(?:yesterday|today|tonight|last night|this morning|"
+        r"earlier(?: today)?)(?=\s*(?:[,.!;?]|$)|\s+(?:and|but|it'?s|its)\b)",
+        unless=r"\b(?:years? ago|used to|when i was|scars?|months? ago)\b",
+    ),
+    _en(
+        "en.method-thoughts",  # thoughts of a way to die, with the place or means
+        Level.HIGH,
+        r"\b(?:think|thinking|thought)\s+about\s+(?:jumping(?:\s+(?:off|from|in front of|onto|under)\b|(?=\s*(?:[.,!?;]|$)))|"
+        r"stepping (?:out|off|in front)|throwing myself|hanging myself|overdosing)",
+        also=r"\b(?:platform|train|tracks|railway|bridge|roof|rooftop|ledge|balcony|building|window|cliff|rope|pills)\b",
+        unless=_DENIED + r"|\b(?:lol|lmao|haha\w*)\b",
+    ),
+    _en(
+        "en.do-it-burden",  # "everyone would be better off without me so i should just do it"
+        Level.HIGH,
+        r"\bi\s+(?:should|might as well|will|'ll|am going to|'m going to|'m gonna)\s+(?:just\s+)?do it\b",
+        also=r"\b(?:better off without me|a burden|kill myself|end it|don'?t want to (?:live|be alive|be here))\b",
+        unless=_DENIED,
     ),
     _en(
         "en.goodbye",
