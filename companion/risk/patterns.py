@@ -59,10 +59,10 @@ _KILL_SELF_WORDS = (
 )
 # said of a suicide statement to mean it: "kms. actually. not the meme kind."
 _NOT_A_JOKE = (
-    r"\b(?:(?:i'?m |im |i am )?not (?:even )?(?:joking|kidding|playing|exaggerating|being dramatic)|no (?:joke|jk|cap)|"
-    r"not (?:a |the )?(?:joke|meme)(?: kind| way| this time)?|i mean it|i(?:'?m| am|m) (?:dead |deadass |being )?serious|"
-    r"not (?:saying|meaning) it (?:the way|like)|(?:tired of|done) pretending (?:it'?s|its|it is) (?:a joke|a meme|funny)|"
-    r"actually mean it|for real this time)\b"
+    r"\b(?:(?:i'?m |im |i am )?not (?:even )?(?:joking|kidding|playing|exaggerating|being dramatic)|"
+    r"no (?:joke|jk|cap)|not (?:a |the )?(?:joke|meme)(?: kind| way| this time)?|i mean it|"
+    r"i(?:'?m| am|m) (?:dead |deadass |being )?serious|not (?:saying|meaning) it (?:the way|like)|"
+    r"(?:tired of|done) pretending (?:it'?s|its|it is) (?:a joke|a meme|funny)|actually mean it|for real this time)\b"
 )
 _DENIED = r"\b(?:never|wouldn'?t|won'?t|not going to|not gonna|don'?t want to|do not want to|would not|isn'?t)\b"
 # signs in the body that a dose was an overdose
@@ -99,8 +99,9 @@ EN_RULES: tuple[Rule, ...] = (
     _en(
         "en.overdose-symptoms",  # "took some of her tablets … 40 minutes ago. i'm feeling really sleepy"
         Level.IMMINENT,
-        r"\b(?:took|swallowed|downed|had|taken)\s+(?:(?:everything|all|a (?:handful|bunch|lot|load|whole bunch)|loads|lots|"
-        r"heaps|too many|way too many)\s+(?:of\s+|in\s+|from\s+)?|(?:some|a few|a couple) of\s+(?=(?:her|his|their|\w+'s)\s))"
+        r"\b(?:took|swallowed|downed|had|taken)\s+(?:(?:everything|all|a (?:handful|bunch|lot|load|whole bunch)|"
+        r"loads|lots|heaps|too many|way too many)\s+(?:of\s+|in\s+|from\s+)?|"
+        r"(?:some|a few|a couple) of\s+(?=(?:her|his|their|\w+'s)\s))"
         r"(?:[\w']+\s+){0,2}?(?:medicine (?:box|cabinet|drawer|cupboard)|" + _DRUGS + r")",
         also=_OVERDOSE_SIGNS,
     ),
@@ -326,16 +327,18 @@ EN_RULES: tuple[Rule, ...] = (
     _en(
         "en.decided",
         Level.HIGH,
-        r"\bi(?:'?ve| have)?\s+(?:decided|made up my mind)\s+(?:that\s+)?(?:i\s+(?:don'?t|do not|dont)\s+(?:want|wanna)\s+"
-        r"(?:to\s+)?(?:be alive|be here|wake up|(?:live|exist)(?=\s*(?:[.!,;]|$)|\s+(?:anymore|any longer|like this)))|"
+        r"\bi(?:'?ve| have)?\s+(?:decided|made up my mind)\s+(?:that\s+)?"
+        r"(?:i\s+(?:don'?t|do not|dont)\s+(?:want|wanna)\s+(?:to\s+)?"
+        r"(?:be alive|be here|wake up|(?:live|exist)(?=\s*(?:[.!,;]|$)|\s+(?:anymore|any longer|like this)))|"
         r"to\s+(?:die|end it|end my life|kill myself|do it)\b|"
         r"i(?:'?m| am)\s+(?:going to|gonna)\s+(?:die|do it|end it)\b)",
     ),
     _en(
         "en.self-harm-recent",  # an act of self-harm with its tool or "till it bled"; not "burned my arm on the oven"
         Level.HIGH,
-        r"\b(?:cut|burned|burnt|scratched|carved (?:into )?|sliced)\s+(?:up\s+)?(?:my\s+)?(?:arms?|wrists?|legs?|thighs?|"
-        r"skin|stomach|hips?|ankles?)\b[^.!?\n]{0,40}?(?:\b(?:with|using)\s+(?:a |my |the |an )?(?:old\s+)?"
+        r"\b(?:cut|burned|burnt|scratched|carved (?:into )?|sliced)\s+(?:up\s+)?(?:my\s+)?"
+        r"(?:arms?|wrists?|legs?|thighs?|skin|stomach|hips?|ankles?)\b[^.!?\n]{0,40}?"
+        r"(?:\b(?:with|using)\s+(?:a |my |the |an )?(?:old\s+)?"
         r"(?:lighter|blade|razor|compass|knife|scissors|sharpener(?: blade)?|glass|cigarette|match|safety pin)|"
         r"\b(?:till|until) it bled|\bon purpose)\b|"
         r"\bi\s+(?:cut|sh'?d|self[- ]harmed)\s+(?:again\s+)?(?:yesterday|today|tonight|last night|this morning|"
@@ -345,7 +348,8 @@ EN_RULES: tuple[Rule, ...] = (
     _en(
         "en.method-thoughts",  # thoughts of a way to die, with the place or means
         Level.HIGH,
-        r"\b(?:think|thinking|thought)\s+about\s+(?:jumping(?:\s+(?:off|from|in front of|onto|under)\b|(?=\s*(?:[.,!?;]|$)))|"
+        r"\b(?:think|thinking|thought)\s+about\s+"
+        r"(?:jumping(?:\s+(?:off|from|in front of|onto|under)\b|(?=\s*(?:[.,!?;]|$)))|"
         r"stepping (?:out|off|in front)|throwing myself|hanging myself|overdosing)",
         also=r"\b(?:platform|train|tracks|railway|bridge|roof|rooftop|ledge|balcony|building|window|cliff|rope|pills)\b",
         unless=_DENIED + r"|\b(?:lol|lmao|haha\w*)\b",
