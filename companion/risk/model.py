@@ -302,6 +302,10 @@ class RiskModel:
     # An optional fine-tuned reader (reader.PostReader) whose probabilities replace the others
     # for long messages read alone in its language.
     post_reader: PostReader | None = None
+    # Subtracted from every threshold: the most the served arithmetic may move P(needs a human)
+    # below what training measured (reader.BF16_MARGIN where the readers run in bfloat16), so
+    # that serving never gives a lower level than the model as trained would.
+    margin: float = 0.0
 
     def thresholds(self, language: str | None = None, length: int | None = None) -> tuple[float, float]:
         """(escalate, ask) for a language, and for a message of `length` characters when the
@@ -381,7 +385,7 @@ class RiskModel:
             escalate, ask = self.thresholds(
                 languages[i] if languages is not None else None, lengths[i] if lengths is not None else None
             )
-            human = p[Level.HIGH] + p[Level.IMMINENT]
+            human = p[Level.HIGH] + p[Level.IMMINENT] + self.margin
             if human >= escalate:
                 out.append(Level.IMMINENT if p[Level.IMMINENT] > p[Level.HIGH] else Level.HIGH)
             else:
@@ -431,7 +435,7 @@ class RiskModel:
 
 
 def load_model(path: Path | None = None) -> RiskModel:
-    from companion.risk.reader import load_reader
+    from companion.risk.reader import BF16_MARGIN, load_reader, native_bf16
 
     path = path or DEFAULT_ARTIFACT
     try:
@@ -460,6 +464,8 @@ def load_model(path: Path | None = None) -> RiskModel:
             f"cannot load the risk model at {path}: {exc}",
             "restore companion/risk/artifacts from git, or run `companion risk train`",
         ) from None
+    served_bf16 = getattr(bb, "bf16", False) or (post_reader is not None and post_reader.bf16)
+    margin = BF16_MARGIN if served_bf16 and native_bf16() else 0.0
     if weights["w1"].shape[0] != bb.dim:
         raise RiskModelError(f"risk model {path} does not fit backbone {bb.name}", "retrain it")
     return RiskModel(
@@ -472,5 +478,6 @@ def load_model(path: Path | None = None) -> RiskModel:
         ngrams=ngrams,
         mix_temperature=mix_temperature,
         post_reader=post_reader,
+        margin=margin,
         **weights,
     )
