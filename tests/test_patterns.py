@@ -119,6 +119,9 @@ from companion.risk.patterns import match
         ("i used to cut my arms with a blade, it's been two years", Level.MODERATE),  # past: not the act rule
         ("every time the train comes in i think about jumping onto the tracks", Level.HIGH),
         ("nobody would miss me, i should just do it, i'm a burden", Level.HIGH),
+        ("i just overdosed on my antidepressants", Level.IMMINENT),
+        ("I overdosed when I was 15, it still scares me", Level.MODERATE),  # a past attempt, not one under way
+        ("i tried to kill myself back in year 9", Level.MODERATE),
     ],
 )
 def test_unambiguous_statements_fire_at_their_level(text, level):
@@ -216,6 +219,8 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "thinking about jumping into the pool from the balcony at the party lol",
         "should i just do it? ask her out i mean",
         "saving up my pocket money, picked a date for the concert",
+        "i overdosed on coffee before the exam lol",
+        "i od'd on chocolate at my cousin's birthday",
     ],
 )
 def test_look_alikes_do_not_fire(text):

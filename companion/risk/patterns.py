@@ -47,10 +47,11 @@ def _en(rule_id: str, level: Level, pattern: str, also: str | None = None, unles
 
 
 _I = r"\bi(?:'ve| have|'m| am)?\s+(?:just\s+|already\s+|now\s+)?"
-_DRUGS = (
-    r"(?:pills|tablets|meds|medication|medicine|sleeping pills|painkillers|paracetamol|acetaminophen|tylenol|"
-    r"ibuprofen|advil|aspirin|panadol|antidepressants)"
+_DRUG_WORDS = (
+    r"pills|tablets|meds|medication|medicine|sleeping pills|painkillers|paracetamol|acetaminophen|tylenol|"
+    r"ibuprofen|advil|aspirin|panadol|antidepressants"
 )
+_DRUGS = f"(?:{_DRUG_WORDS})"
 _MEANS = r"(?:pills|tablets|blades?|razors?|rope|noose)"  # not knife or gun: cooking, games
 _KILL_SELF_WORDS = (
     r"kill myself|end (?:it all|my life)|take my (?:own )?life|commit suicide|hang myself|"
@@ -74,6 +75,12 @@ _OVERDOSE_SIGNS = (
     r"(?:don'?t|dont) (?:even )?know how many)\b"
 )
 _KILL_SELF = f"(?:{_KILL_SELF_WORDS})"
+# said of an act to place it in the past: "when i was 15", "two years ago", "back in year 9"
+_EN_PAST = (
+    r"\b(?:years? ago|months? ago|used to|when i was|back (?:in|when|then)|"
+    r"last (?:year|summer|winter|spring|autumn|fall)|in (?:19|20)\d\d|at (?:age )?1\d\b|"
+    r"as a (?:kid|child|teen(?:ager)?)|in (?:middle|high|primary) school|in year \d+|in (?:\w+ )?grade)\b"
+)
 _SOON = r"(?:tonight|today|right now|now|in an hour|in a few minutes|this weekend|tomorrow)"
 # a sign that "the plan", "the pills" or "the date" are about ending one's life
 _INTENT = (
@@ -112,7 +119,13 @@ EN_RULES: tuple[Rule, ...] = (
         r"(?:(?:my|their|his|her|the|all (?:my|the))\s+)?" + _DRUGS,
         also=r"\b(?:picked|chosen|set|decided on)\s+(?:a|the)\s+(?:date|day|night)\b",
     ),
-    _en("en.overdosed", Level.IMMINENT, r"\bi\s+(?:just\s+|already\s+)?(?:overdosed|od'?d)\b"),
+    _en(
+        "en.overdosed",  # not "i overdosed on coffee lol", nor an overdose years ago (en.past-attempt)
+        Level.IMMINENT,
+        r"\bi\s+(?:just\s+|already\s+)?(?:overdosed|od'?d)\b(?!\s+on\s+(?!(?:my\s+|the\s+|his\s+|her\s+|some\s+|"
+        r"\w+'s\s+)?(?:" + _DRUG_WORDS + r"|heroin|fentanyl|opioids|oxy\w*|xanax|insulin)\b))",
+        unless=_EN_PAST,
+    ),
     _en(
         "en.means-at-hand",
         Level.IMMINENT,
@@ -420,6 +433,12 @@ EN_MODERATE: tuple[Rule, ...] = (
         Level.MODERATE,
         r"\bi\s+(?:often\s+|sometimes\s+|always\s+|keep\s+)?think(?:ing)?\s+about\s+"
         r"(?:dying|being dead|not being alive|not existing|my death)\b",
+    ),
+    _en(
+        "en.past-attempt",  # an attempt placed in the past: "I overdosed when I was 15"
+        Level.MODERATE,
+        r"\bi\s+(?:overdosed|od'?d|tried to\s+(?:" + _KILL_SELF_WORDS + r")|attempted suicide)\b",
+        also=_EN_PAST,
     ),
     _en(
         "en.past-self-harm",
