@@ -122,6 +122,7 @@ from companion.risk.patterns import match
         ("i just overdosed on my antidepressants", Level.IMMINENT),
         ("I overdosed when I was 15, it still scares me", Level.MODERATE),  # a past attempt, not one under way
         ("i tried to kill myself back in year 9", Level.MODERATE),
+        ("how many sleeping pills would it take to not wake up", Level.HIGH),
     ],
 )
 def test_unambiguous_statements_fire_at_their_level(text, level):
@@ -221,6 +222,7 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "saving up my pocket money, picked a date for the concert",
         "i overdosed on coffee before the exam lol",
         "i od'd on chocolate at my cousin's birthday",
+        "how many alarms do i need to not wake up late",
     ],
 )
 def test_look_alikes_do_not_fire(text):

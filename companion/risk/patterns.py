@@ -308,8 +308,10 @@ EN_RULES: tuple[Rule, ...] = (
     _en(
         "en.method-question",
         Level.HIGH,
-        r"\bhow\s+(?:many|much)\s[^.?!\n]{1,60}?\b(?:to\s+(?:die|kill (?:me|myself|a person|someone)|overdose|od)|"
-        r"kill (?:me|myself|a person|someone)|be fatal|be lethal)\b|"
+        r"\bhow\s+(?:many|much)\s[^.?!\n]{1,60}?\b(?:to\s+(?:die|kill (?:me|myself|a person|someone)|overdose|od|"
+        r"stop (?:my|your|a) heart|end (?:it|my life))|kill (?:me|myself|a person|someone)|be fatal|be lethal)\b|"
+        r"\bhow\s+(?:many|much)\s+(?:of\s+)?(?:[\w']+\s+){0,3}?" + _DRUGS + r"\b[^.?!\n]{0,40}?"
+        r"\b(?:(?:not|never) wake (?:back )?up|(?:so|and) (?:i|you) (?:don'?t|dont|never) wake up)\b|"
         r"\b(?:painless|easiest|easy|quickest|quick|fastest|least painful|best|surest|peaceful)\s+(?:way|method)s?\s+"
         r"(?:to|of)\s+(?:die|dying|kill myself|end (?:it|my life|things)|commit suicide|suicide)\b",
     ),
