@@ -171,10 +171,30 @@ def test_each_language_escalates_at_its_own_threshold_within_its_false_alarm_bud
         assert ask <= escalate
         assert (scores[y == Level.LOW] >= escalate).mean() <= MAX_ALARMS
         assert (scores[y == Level.NONE] >= escalate).mean() <= MAX_NONE_ALARMS
-        lower = round(escalate - 0.01, 2)  # the lowest within budget: one step lower breaks it
-        assert (scores[y == Level.LOW] >= lower).mean() > MAX_ALARMS or (
-            scores[y == Level.NONE] >= lower
-        ).mean() > MAX_NONE_ALARMS
+        grid = np.round(np.arange(0.02, 0.96, 0.01), 2)
+        lowest = next(
+            t
+            for t in grid
+            if (scores[y == Level.LOW] >= t).mean() <= MAX_ALARMS
+            and (scores[y == Level.NONE] >= t).mean() <= MAX_NONE_ALARMS
+        )
+        recall = (scores[y == Level.HIGH] >= lowest).mean()
+        assert escalate >= lowest and (scores[y == Level.HIGH] >= escalate).mean() == recall  # reaches as many
+        assert (scores[y == Level.HIGH] >= escalate + 0.01).mean() < recall  # the top of that plateau
+
+
+def test_the_escalate_threshold_rises_to_the_top_of_a_recall_plateau():
+    import numpy as np
+
+    from companion.risk.training import choose_thresholds
+
+    # ordinary messages up to 0.2, distress up to 0.45, danger from 0.6: every threshold from the
+    # budget's lowest up to 0.6 reaches the same people; only the top of that range spares the distressed
+    y = np.array([Level.NONE] * 300 + [Level.LOW] * 300 + [Level.HIGH] * 100)
+    p = np.concatenate([np.linspace(0, 0.2, 300), np.linspace(0, 0.45, 300), np.linspace(0.6, 1, 100)])
+    escalate, ask = choose_thresholds(p, y, np.array(["zh"] * 700))["zh"]
+    assert escalate == 0.6
+    assert ask <= escalate and (p[y == Level.HIGH] >= ask).mean() >= 0.9
 
 
 def test_chat_length_messages_get_their_own_threshold_never_a_narrower_net():

@@ -61,7 +61,11 @@ PATIENCE = 40  # epochs without validation improvement before stopping
 #   eval/overtrigger.jsonl checks its own 2% cap on those separately), and at most MAX_ALARMS of
 #   `none`+`low` and of distressed messages without risk (`low`) alone, so the budget also
 #   holds on sets that are mostly distress (forum posts). The goal is 0.10; the margin is for
-#   unseen data. A budget needs MIN_BUDGETED validation examples;
+#   unseen data. A budget needs MIN_BUDGETED validation examples. Then it moves up to the top
+#   of its recall plateau: the highest threshold that still reaches every validation message
+#   in danger that the lowest one does. Below that, a lower threshold adds false alarms and
+#   reaches no one more (2026-11-27: the Chinese curve was flat from 0.20 to 0.34, where 3% of
+#   ordinary messages and then 10% of distressed ones escalated for the same recall);
 # - ask (at least moderate: a direct safety question, hotlines, a counsellor offered): the
 #   highest that keeps recall of high+imminent at or above TARGET_RECALL, so that a message
 #   the model is unsure about is never just answered.
@@ -275,6 +279,9 @@ def _thresholds(p: np.ndarray, truth: np.ndarray, chat: bool = False) -> tuple[f
         return all((p[mask] >= t).mean() <= most for mask, most in budgets)
 
     escalate = next((float(t) for t in grid if within_budget(t)), 0.95)
+    if danger.any():  # the top of the recall plateau: a lower threshold that reaches nobody more only adds alarms
+        reached = (p[danger] >= escalate).mean()
+        escalate = max(float(t) for t in grid if t >= escalate and (p[danger] >= t).mean() >= reached)
     ask = next((float(t) for t in grid[::-1] if not danger.any() or (p[danger] >= t).mean() >= TARGET_RECALL), 0.02)
     return escalate, min(ask, escalate)
 
