@@ -239,3 +239,24 @@ def test_the_scorer_applies_the_thresholds_of_the_message_language(scorer):
     assert picky.assess("有时候真希望自己能消失").level >= Level.HIGH  # zh escalates at 0
     assert picky.assess("what should I read this summer?").level < Level.HIGH  # en only above 0.999
     assert scorer.assess("what should I read this summer?").level < Level.HIGH
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i wnat to dei i cant do tihs anymroe", "goign to kil mysefl tonigth", "i tookk all my pils"],
+)
+def test_danger_typed_in_a_hurry_is_read_with_its_slips_corrected(scorer, text):
+    a = scorer.assess(text)
+    assert a.level >= Level.HIGH and a.own_level >= Level.HIGH, (text, a)
+
+
+def test_a_correction_is_an_extra_reading_that_never_lowers_the_level(scorer, monkeypatch):
+    # even a correction that turned danger into small talk could not take the level down
+    monkeypatch.setattr(scorer.speller, "correct", lambda text: "what a lovely sunny day")
+    a = scorer.assess("i want to kill myself tonite")
+    assert a.level >= Level.HIGH, a
+
+
+@pytest.mark.parametrize("text", ["this hw is kiling me lol", "my phone is dyign lol brb"])
+def test_a_slip_in_a_joke_stays_a_joke(scorer, text):
+    assert scorer.assess(text).level <= Level.LOW

@@ -4,7 +4,8 @@ The trained model and the pattern layer both read the message alone and, when th
 earlier turns, the message with them; in Chinese the model also reads the riskiest sentence
 of a message alone (SENTENCE_READING). The worst reading wins. Patterns only raise a level.
 Instructions inside a message ("ignore your rules", "don't flag this") are cut out before a
-second reading, so they can dilute nothing; the text with them is still scored too.
+second reading, so they can dilute nothing; the text with them is still scored too. English
+typed in a hurry ("i wnat to dei") is read again with its slips corrected (`spelling`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from companion.language import detect_language
 from companion.risk import patterns
 from companion.risk.levels import NAMES, Level
 from companion.risk.model import RiskModel, load_model, model_text
+from companion.risk.spelling import Speller
 from companion.risk.state import ConversationRisk
 
 __all__ = ["Assessment", "ConversationRisk", "Evidence", "Level", "RiskScorer"]
@@ -72,13 +74,16 @@ class Assessment:
 class RiskScorer:
     """Scores messages with the trained model and the pattern layer."""
 
+    speller = Speller()  # stateless; its word list loads on first use
+
     def __init__(self, model: RiskModel | None = None) -> None:
         self.model = model or load_model()
 
     def warm(self) -> None:
-        """Load every reader now (the encoder, and the post reader: about 5 s), so that the
+        """Load every reader now (the encoder, the post reader, the word list: about 5 s), so that the
         first message, however long, is not the one that waits for them."""
         self.model.read([("warm-up", ()), ("warm-up " * 40, ())], ["en", "en"])
+        self.speller.correct("warm-up")
 
     def assess(self, text: str, context: Sequence[str] = ()) -> Assessment:
         language = detect_language(text)
@@ -86,6 +91,9 @@ class RiskScorer:
         stripped = _INSTRUCTIONS.sub(" ", text).strip()
         if stripped != text.strip() and stripped:
             readings.append((stripped, ()))
+        corrected = self.speller.correct(text) if language == "en" else text
+        if corrected != text:
+            readings.append((corrected, ()))
         sentence = self._riskiest_sentence(text) if language in SENTENCE_READING else None
         if sentence:
             readings.append((sentence, ()))
@@ -104,8 +112,12 @@ class RiskScorer:
 
         evidence: list[Evidence] = []
         level, own_level = levels[worst], levels[own_worst]
-        for hit in self._pattern_hits(text, context):
-            evidence.append(Evidence("pattern", hit.text, hit.level, hit.rule))
+        hits = [(hit, hit.rule) for hit in self._pattern_hits(text, context)]
+        if corrected != text:
+            seen = {hit.rule for hit, _ in hits}
+            hits += [(h, f"{h.rule} (slips corrected)") for h in patterns.match(corrected) if h.rule not in seen]
+        for hit, rule in hits:
+            evidence.append(Evidence("pattern", hit.text, hit.level, rule))
             level = max(level, hit.level)
             if hit.start >= 0:
                 own_level = max(own_level, hit.level)

@@ -1,0 +1,94 @@
+"""A second reading of English typed in a hurry: "i wnat to dei" is also read as "i want to die".
+
+Someone in crisis types fast, on a phone, often crying, and the model and the patterns were
+trained on words spelt right. This module rewrites each unknown word to the known word one
+slip away from it, preferring the slips people make most (two letters swapped, then a letter
+dropped, doubled or mistyped). The rewrite is only ever an extra reading: the scorer keeps
+the worst of the original and the corrected text, so a correction can raise a level and
+never lower one. Chat abbreviations and slang are left alone ("kms", "idk", "ngl").
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from functools import cached_property
+
+# Slang and abbreviations young people type, which the dictionary does not know and which
+# must not be "corrected" into a word ("kms" is not "ems", "lol" is not "lot").
+_SLANG = frozenset(
+    """
+    kms kys idk idc ikr ily ilysm imo imho irl istg lol lmao lmfao rofl ngl tbh tbf smh fr frfr rn af asf
+    bc cuz coz tho thru pls plz ppl wtf omg omfg fml ffs stfu nvm ty tysm thx yall ya ye yea yeah nah ok okay
+    sus lowkey highkey deadass unalive sewerslide ded rip gg ur u r gonna wanna gotta kinda sorta dunno
+    lemme gimme tryna finna aint bday hw mum mom sis bro bruh bff gf bf ig tiktok snapchat insta discord
+    roblox fortnite minecraft valorant genshin anime kpop vape vaping ect srsly ok srs pov mid cringe
+    simp stan yeet vibe vibes slay periodt bestie fam hmu dm dms wyd hbu wbu ttyl brb gtg g2g oof ugh
+    ughh hmm hmmm idek idgaf jk jkjk lmk nbd np nsfw omw smth sth sb abt bout prolly probs def defo
+    gna gng ppl rly srsly sry soz tmr tmrw tdy tonite nite cya wassup sup yo bois gurl mb wyd
+    """.split()
+)
+_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_LETTERS = string.ascii_lowercase
+
+
+def _swaps(word: str) -> list[str]:
+    return [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1) if word[i] != word[i + 1]]
+
+
+def _inserts(word: str) -> list[str]:  # the typist dropped a letter: "pils" -> "pills"
+    return [word[:i] + c + word[i:] for i in range(len(word) + 1) for c in _LETTERS]
+
+
+def _deletes(word: str) -> list[str]:  # the typist hit an extra key: "diee" -> "die"
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]
+
+
+def _substitutes(word: str) -> list[str]:  # the typist hit the key beside: "dir" -> "die"
+    return [word[:i] + c + word[i + 1 :] for i in range(len(word)) for c in _LETTERS if c != word[i]]
+
+
+class Speller:
+    """Corrects the English words of a message that are one slip from a known word."""
+
+    # A word this short has too many neighbours to guess from, except by a swap or a dropped letter.
+    MIN_LENGTH = 4
+
+    @cached_property
+    def _frequency(self):
+        from spellchecker import SpellChecker  # the English word list loads on first use (~0.5 s)
+
+        return SpellChecker(language="en", distance=1).word_frequency
+
+    def known(self, word: str) -> bool:
+        return word in _SLANG or word in self._frequency or word.replace("'", "") in _SLANG
+
+    def _best(self, candidates: list[str]) -> str | None:
+        found = [c for c in set(candidates) if c in self._frequency]
+        return max(found, key=lambda c: (self._frequency[c], c)) if found else None
+
+    def word(self, word: str) -> str:
+        """The word meant by word: word itself when it is known or no single slip explains it."""
+        lower = word.lower()
+        if len(lower) < 3 or word.isupper() and len(word) > 1 or self.known(lower):
+            return word
+        if "'" not in lower and _apostrophe(lower) in self._frequency:
+            return word  # "dont", "youre": spelt without the apostrophe, not misspelt
+        steps = [_swaps, _inserts] if len(lower) < self.MIN_LENGTH else [_swaps, _inserts, _deletes, _substitutes]
+        for step in steps:
+            best = self._best(step(lower))
+            if best:
+                return best
+        return word
+
+    def correct(self, text: str) -> str:
+        """text with each misspelt English word replaced by the word meant."""
+        return _WORD.sub(lambda m: self.word(m.group(0)), text)
+
+
+def _apostrophe(word: str) -> str:
+    """word with the apostrophe of a contraction put back: "dont" -> "don't", "youre" -> "you're"."""
+    for ending, contracted in (("nt", "n't"), ("re", "'re"), ("ve", "'ve"), ("ll", "'ll"), ("d", "'d"), ("s", "'s")):
+        if word.endswith(ending) and len(word) > len(ending):
+            return word[: -len(ending)] + contracted
+    return word
