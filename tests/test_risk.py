@@ -260,3 +260,21 @@ def test_a_correction_is_an_extra_reading_that_never_lowers_the_level(scorer, mo
 @pytest.mark.parametrize("text", ["this hw is kiling me lol", "my phone is dyign lol brb"])
 def test_a_slip_in_a_joke_stays_a_joke(scorer, text):
     assert scorer.assess(text).level <= Level.LOW
+
+
+@pytest.mark.parametrize(
+    ("text", "lowest"),
+    [
+        ("wo bu xiang huo le", Level.HIGH),
+        ("wo zhen de xiang si, bie quan wo", Level.HIGH),
+        ("wo yi jing chi le yi zheng ping an mian yao", Level.IMMINENT),
+    ],
+)
+def test_chinese_typed_in_pinyin_is_read_in_characters(scorer, text, lowest):
+    a = scorer.assess(text)
+    assert a.level >= lowest and a.own_level >= lowest, (text, a)
+
+
+@pytest.mark.parametrize("text", ["xie xie ni", "wo hao lei a, jin tian ti yu ke pao le ba bai mi"])
+def test_ordinary_pinyin_is_not_handed_off(scorer, text):
+    assert scorer.assess(text).level <= Level.MODERATE

@@ -5,7 +5,8 @@ earlier turns, the message with them; in Chinese the model also reads the riskie
 of a message alone (SENTENCE_READING). The worst reading wins. Patterns only raise a level.
 Instructions inside a message ("ignore your rules", "don't flag this") are cut out before a
 second reading, so they can dilute nothing; the text with them is still scored too. English
-typed in a hurry ("i wnat to dei") is read again with its slips corrected (`spelling`).
+typed in a hurry ("i wnat to dei") is read again with its slips corrected (`spelling`), and
+Chinese typed in pinyin ("wo bu xiang huo le") is read again in characters (`pinyin`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from companion.language import detect_language
 from companion.risk import patterns
 from companion.risk.levels import NAMES, Level
 from companion.risk.model import RiskModel, load_model, model_text
+from companion.risk.pinyin import PinyinReader
 from companion.risk.spelling import Speller
 from companion.risk.state import ConversationRisk
 
@@ -75,6 +77,7 @@ class RiskScorer:
     """Scores messages with the trained model and the pattern layer."""
 
     speller = Speller()  # stateless; its word list loads on first use
+    pinyin = PinyinReader()  # likewise its tables
 
     def __init__(self, model: RiskModel | None = None) -> None:
         self.model = model or load_model()
@@ -84,24 +87,28 @@ class RiskScorer:
         first message, however long, is not the one that waits for them."""
         self.model.read([("warm-up", ()), ("warm-up " * 40, ())], ["en", "en"])
         self.speller.correct("warm-up")
+        self.pinyin.hanzi("ni hao")
 
     def assess(self, text: str, context: Sequence[str] = ()) -> Assessment:
         language = detect_language(text)
         readings: list[tuple[str, Sequence[str]]] = [(text, ())]
+        languages = [language]
         stripped = _INSTRUCTIONS.sub(" ", text).strip()
         if stripped != text.strip() and stripped:
             readings.append((stripped, ()))
-        corrected = self.speller.correct(text) if language == "en" else text
-        if corrected != text:
-            readings.append((corrected, ()))
+            languages.append(language)
+        retyped = self._retyped(text, language)
+        for _, again, again_language in retyped:
+            readings.append((again, ()))
+            languages.append(again_language)
         sentence = self._riskiest_sentence(text) if language in SENTENCE_READING else None
         if sentence:
             readings.append((sentence, ()))
+            languages.append(language)
         own = len(readings)
         if context:
             readings.append((text, context))
-        n = len(readings)
-        languages = [language] * n
+            languages.append(language)
         proba = self.model.read(readings, languages)
         # chat-length thresholds for the message read alone; the language's with earlier turns
         lengths = [len(r.strip()) if i < own else None for i, (r, _) in enumerate(readings)]
@@ -113,9 +120,9 @@ class RiskScorer:
         evidence: list[Evidence] = []
         level, own_level = levels[worst], levels[own_worst]
         hits = [(hit, hit.rule) for hit in self._pattern_hits(text, context)]
-        if corrected != text:
+        for how, again, _ in retyped:
             seen = {hit.rule for hit, _ in hits}
-            hits += [(h, f"{h.rule} (slips corrected)") for h in patterns.match(corrected) if h.rule not in seen]
+            hits += [(h, f"{h.rule} ({how})") for h in patterns.match(again) if h.rule not in seen]
         for hit, rule in hits:
             evidence.append(Evidence("pattern", hit.text, hit.level, rule))
             level = max(level, hit.level)
@@ -127,6 +134,15 @@ class RiskScorer:
                 evidence.append(Evidence("context", list(context)[-1], levels[worst], "read with earlier turns"))
         probabilities = {name: float(p) for name, p in zip(NAMES, proba[worst], strict=True)}
         return Assessment(Level(level), Level(own_level), probabilities, tuple(evidence))
+
+    def _retyped(self, text: str, language: str) -> list[tuple[str, str, str]]:
+        """(how, text, language) of the message read again as its writer meant it: Chinese typed
+        in pinyin spelt in characters, or else English with its typing slips corrected."""
+        hanzi = self.pinyin.hanzi(text)
+        if hanzi:  # pinyin is not misspelt English
+            return [("pinyin read as characters", hanzi, "zh")]
+        corrected = self.speller.correct(text) if language == "en" else text
+        return [("slips corrected", corrected, language)] if corrected != text else []
 
     def _riskiest_sentence(self, text: str) -> str | None:
         """The sentence of a message of several that the n-gram reader finds riskiest, if it

@@ -60,6 +60,10 @@ class Speller:
 
         return SpellChecker(language="en", distance=1).word_frequency
 
+    def frequency(self, word: str) -> int:
+        """How often word occurs in the word list's English text (0 when it is not there)."""
+        return self._frequency[word] if word in self._frequency else 0
+
     def known(self, word: str) -> bool:
         return word in _SLANG or word in self._frequency or word.replace("'", "") in _SLANG
 

@@ -1,0 +1,54 @@
+"""Chinese typed in pinyin is read in characters; English, names and slang are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from companion.risk.pinyin import PinyinReader, syllables
+
+
+@pytest.fixture(scope="module")
+def reader() -> PinyinReader:
+    return PinyinReader()
+
+
+def test_run_together_pinyin_splits_into_the_fewest_syllables():
+    assert syllables("woxiangsi") == ["wo", "xiang", "si"]
+    assert syllables("zisha") == ["zi", "sha"]
+    assert syllables("hello") is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("wo bu xiang huo le", "我不想活了"),
+        ("wo xiang zisha", "我想自杀"),
+        ("wo jintian wanshang jiu qu si", "我今天晚上就去死"),
+        ("wo zhen de xiang si", "我真的想死"),  # the tables alone spell it 相似, "similar"
+        ("huo zhe mei yi si", "活着没意思"),
+        ("wo xiang si 药已经在手边了 今晚", "我想死 药已经在手边了 今晚"),  # pinyin inside characters
+        ("Wo Hao Lei", "我好累"),
+    ],
+)
+def test_pinyin_is_spelt_in_the_characters_meant(reader, typed, meant):
+    assert reader.hanzi(typed) == meant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he can die in the game if you miss the jump",  # English words that are also syllables
+        "i moved to Hong Kong last year and i miss my friends",  # a name in an English message
+        "banana china",
+        "kms lol idk",
+        "我不想活了",
+        "",
+    ],
+)
+def test_english_names_and_characters_are_not_read_as_pinyin(reader, text):
+    assert reader.hanzi(text) is None
+
+
+def test_a_very_long_run_is_spelt_in_bounded_time(reader):
+    spelt = reader.hanzi("wo hao lei " * 500)
+    assert spelt is not None and spelt.startswith("我好累") and len(spelt.strip()) <= 33
