@@ -7,7 +7,9 @@ characters or fewer) one at a time, as the triage path does, alone and with two 
 of context; then, apart, samples of long written chat messages and of long forum posts from
 ../shared/data, per language (long English ones go to the fine-tuned post reader). Prints
 p50/p95 latency per group, the resident memory the scorer adds to the process (with the post
-reader loaded), and the size of the artifacts. The measuring code is shared
+reader loaded), and the size of the artifacts. Two more groups time the second readings:
+English chat with typing slips (two letters swapped in two words) and Chinese in pinyin.
+The measuring code is shared
 with `companion eval latency` (companion/evaluation/latency.py).
 """
 
@@ -23,6 +25,27 @@ from companion.evaluation.sets import read_jsonl
 from companion.risk import RiskScorer
 from companion.risk.model import DEFAULT_ARTIFACT
 from companion.settings import PROJECT_ROOT
+
+PINYIN = [
+    "wo bu xiang huo le",
+    "ni hao, wo xiang wen yi ge wen ti",
+    "jin tian kao shi kao za le, hao nan guo",
+    "wo zhen de xiang si, bie quan wo",
+    "xie xie ni, wo hao duo le",
+    "wo ba ma you chao jia le, wo bu xiang hui jia",
+    "zui jin shui bu zhao, mei tian dou hen lei",
+    "wo yi jing chi le yi zheng ping an mian yao",
+]
+
+
+def with_slips(text: str, rng: random.Random) -> str:
+    """text with two letters swapped in two of its longer words, as when typing fast."""
+    words = text.split()
+    for i in rng.sample([i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()] or [], k=2):
+        j = rng.randrange(len(words[i]) - 1)
+        w = words[i]
+        words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+    return " ".join(words)
 
 
 def main() -> None:
@@ -47,6 +70,10 @@ def main() -> None:
     for lang, texts in posts.items():
         if texts:
             groups[f"long post (>400 chars), {lang}"] = time_each(scorer.assess, texts[: max(50, args.n // 8)])
+    rng = random.Random(7)
+    english = [t for t in chat[: args.n] if t.isascii() and sum(len(w) >= 4 for w in t.split()) >= 2]
+    groups["chat with typing slips, en"] = time_each(scorer.assess, [with_slips(t, rng) for t in english])
+    groups["chat in pinyin, zh"] = time_each(scorer.assess, PINYIN * 8)
     for lang in ("en", "zh"):
         texts = chat_messages(seed=7, long=True, lang=lang)
         if texts:
