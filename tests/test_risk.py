@@ -278,3 +278,17 @@ def test_chinese_typed_in_pinyin_is_read_in_characters(scorer, text, lowest):
 @pytest.mark.parametrize("text", ["xie xie ni", "wo hao lei a, jin tian ti yu ke pao le ba bai mi"])
 def test_ordinary_pinyin_is_not_handed_off(scorer, text):
     assert scorer.assess(text).level <= Level.MODERATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "結束生命是唯一的辦法，我已經決定了",
+        "我準備好了，今晚就跳樓",
+        "k1ll mys3lf tonight",
+        "su1c1de is the only way out",
+    ],
+)
+def test_traditional_characters_and_digits_for_letters_are_read_as_meant(scorer, text):
+    a = scorer.assess(text)
+    assert a.level >= Level.HIGH and a.own_level >= Level.HIGH, (text, a)

@@ -21,6 +21,8 @@ def speller() -> Speller:
         ("i wanna diee", "i wanna die"),  # a doubled key
         ("thinking about suicde", "thinking about suicide"),
         ("I Wnat To Dei", "I want To die"),  # capitals are read too
+        ("k1ll mys3lf tonight", "kill myself tonight"),  # digits for letters
+        ("su1c1de is the only way", "suicide is the only way"),
     ],
 )
 def test_slips_are_read_as_the_words_meant(speller, typed, meant):
@@ -30,11 +32,12 @@ def test_slips_are_read_as_the_words_meant(speller, typed, meant):
 @pytest.mark.parametrize(
     "text",
     [
-        "kms lol idk ngl tbh fr rn",  # chat slang is not a misspelling ("kms" is not "ems")
+        "kms lol idk ngl tbh fr rn b4 gr8",  # chat slang is not a misspelling ("kms" is not "ems")
         "dont wont youre didnt isnt ive thats",  # contractions without the apostrophe
         "i want to dye my hair",  # known words stay, however close to a risky one
         "kill -9 didnt work on the zombie process",
         "NASA and the DMV",  # capitals-only words are acronyms
+        "at 1am on my ps5, 500mg of vitamin c",  # numbers that are not letters
         "我不想活了",  # not English
         "",
     ],

@@ -6,7 +6,8 @@ of a message alone (SENTENCE_READING). The worst reading wins. Patterns only rai
 Instructions inside a message ("ignore your rules", "don't flag this") are cut out before a
 second reading, so they can dilute nothing; the text with them is still scored too. English
 typed in a hurry ("i wnat to dei") is read again with its slips corrected (`spelling`), and
-Chinese typed in pinyin ("wo bu xiang huo le") is read again in characters (`pinyin`).
+Chinese typed in pinyin ("wo bu xiang huo le") is read again in characters (`pinyin`), and
+traditional characters in simplified ones (`traditional`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from companion.risk.model import RiskModel, load_model, model_text
 from companion.risk.pinyin import PinyinReader
 from companion.risk.spelling import Speller
 from companion.risk.state import ConversationRisk
+from companion.risk.traditional import simplified
 
 __all__ = ["Assessment", "ConversationRisk", "Evidence", "Level", "RiskScorer"]
 
@@ -88,6 +90,7 @@ class RiskScorer:
         self.model.read([("warm-up", ()), ("warm-up " * 40, ())], ["en", "en"])
         self.speller.correct("warm-up")
         self.pinyin.hanzi("ni hao")
+        simplified("結束")
 
     def assess(self, text: str, context: Sequence[str] = ()) -> Assessment:
         language = detect_language(text)
@@ -137,12 +140,18 @@ class RiskScorer:
 
     def _retyped(self, text: str, language: str) -> list[tuple[str, str, str]]:
         """(how, text, language) of the message read again as its writer meant it: Chinese typed
-        in pinyin spelt in characters, or else English with its typing slips corrected."""
+        in pinyin spelt in characters, traditional characters in simplified ones, or else English
+        with its typing slips corrected."""
         hanzi = self.pinyin.hanzi(text)
         if hanzi:  # pinyin is not misspelt English
             return [("pinyin read as characters", hanzi, "zh")]
+        found = []
+        if language == "zh" and (simple := simplified(text)):
+            found.append(("read in simplified characters", simple, "zh"))
         corrected = self.speller.correct(text) if language == "en" else text
-        return [("slips corrected", corrected, language)] if corrected != text else []
+        if corrected != text:
+            found.append(("slips corrected", corrected, language))
+        return found
 
     def _riskiest_sentence(self, text: str) -> str | None:
         """The sentence of a message of several that the n-gram reader finds riskiest, if it

@@ -3,9 +3,10 @@
 Someone in crisis types fast, on a phone, often crying, and the model and the patterns were
 trained on words spelt right. This module rewrites each unknown word to the known word one
 slip away from it, preferring the slips people make most (two letters swapped, then a letter
-dropped, doubled or mistyped). The rewrite is only ever an extra reading: the scorer keeps
-the worst of the original and the corrected text, so a correction can raise a level and
-never lower one. Chat abbreviations and slang are left alone ("kms", "idk", "ngl").
+dropped, doubled or mistyped), and reads letters written as digits ("k1ll mys3lf"). The
+rewrite is only ever an extra reading: the scorer keeps the worst of the original and the
+corrected text, so a correction can raise a level and never lower one. Chat abbreviations
+and slang are left alone ("kms", "idk", "ngl").
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ _SLANG = frozenset(
     roblox fortnite minecraft valorant genshin anime kpop vape vaping ect srsly ok srs pov mid cringe
     simp stan yeet vibe vibes slay periodt bestie fam hmu dm dms wyd hbu wbu ttyl brb gtg g2g oof ugh
     ughh hmm hmmm idek idgaf jk jkjk lmk nbd np nsfw omw smth sth sb abt bout prolly probs def defo
-    gna gng ppl rly srsly sry soz tmr tmrw tdy tonite nite cya wassup sup yo bois gurl mb wyd
+    b4 gr8 l8r m8 2nite gna gng ppl rly srsly sry soz tmr tmrw tdy tonite nite cya wassup sup yo bois gurl mb wyd
     """.split()
 )
-_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9@$]*(?:'[A-Za-z]+)?")
+# Letters written as digits or symbols, to dodge filters: "k1ll mys3lf", "su1c1de".
+_LEET = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 _LETTERS = string.ascii_lowercase
 
 
@@ -73,6 +76,8 @@ class Speller:
 
     def word(self, word: str) -> str:
         """The word meant by word: word itself when it is known or no single slip explains it."""
+        if not word.isalpha() and "'" not in word:
+            return word if word.lower() in _SLANG else self._unleet(word)
         lower = word.lower()
         if len(lower) < 3 or word.isupper() and len(word) > 1 or self.known(lower):
             return word
@@ -84,6 +89,13 @@ class Speller:
             if best:
                 return best
         return word
+
+    def _unleet(self, word: str) -> str:
+        """The known word a word with digits or symbols for letters spells ("k1ll" -> "kill"), or word."""
+        spellings = [""]
+        for c in word.lower():
+            spellings = [s + letter for s in spellings for letter in _LEET.get(c, c)][:64]
+        return self._best(spellings) or word
 
     def correct(self, text: str) -> str:
         """text with each misspelt English word replaced by the word meant."""
