@@ -123,6 +123,13 @@ from companion.risk.patterns import match
         ("I overdosed when I was 15, it still scares me", Level.MODERATE),  # a past attempt, not one under way
         ("i tried to kill myself back in year 9", Level.MODERATE),
         ("how many sleeping pills would it take to not wake up", Level.HIGH),
+        ("焦虑，压力大，自残割腕没死成", Level.HIGH),  # an attempt that failed
+        ("决定跳海自杀，找不到重新开始的意义", Level.HIGH),  # a method, the subject dropped
+        ("家长一吵架我就总想跳楼", Level.HIGH),
+        ("六楼跳下去会瞬间死亡吗", Level.HIGH),  # how lethal a method is
+        ("割腕多久会死", Level.HIGH),
+        ("好想解脱，怎样死才能不痛苦？", Level.HIGH),
+        ("这是我最后一条消息，谢谢你们", Level.HIGH),
     ],
 )
 def test_unambiguous_statements_fire_at_their_level(text, level):
@@ -223,6 +230,11 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "i overdosed on coffee before the exam lol",
         "i od'd on chocolate at my cousin's birthday",
         "how many alarms do i need to not wake up late",
+        "想跳楼的人应该怎么去帮助他们",  # about others
+        "气得我想跳楼，作业又被老师退回来了",  # anger hyperbole
+        "双十一跳楼价，赶紧冲",
+        "这是我最后一次相信天气预报",
+        "吃过期的面包会死吗",
     ],
 )
 def test_look_alikes_do_not_fire(text):
