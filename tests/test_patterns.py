@@ -123,6 +123,9 @@ from companion.risk.patterns import match
         ("I overdosed when I was 15, it still scares me", Level.MODERATE),  # a past attempt, not one under way
         ("i tried to kill myself back in year 9", Level.MODERATE),
         ("how many sleeping pills would it take to not wake up", Level.HIGH),
+        ("i'm very depressed and suicidal and i can't see it changing", Level.HIGH),
+        ("i'm literally sitting here jotting down ways i can commit", Level.HIGH),  # listing ways to die
+        ("I looked up ways to kill myself last night", Level.HIGH),
         ("焦虑，压力大，自残割腕没死成", Level.HIGH),  # an attempt that failed
         ("决定跳海自杀，找不到重新开始的意义", Level.HIGH),  # a method, the subject dropped
         ("家长一吵架我就总想跳楼", Level.HIGH),
@@ -230,6 +233,10 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "i overdosed on coffee before the exam lol",
         "i od'd on chocolate at my cousin's birthday",
         "how many alarms do i need to not wake up late",
+        "i'm not depressed and suicidal, just tired",
+        "i looked up ways to die in minecraft",
+        "i wrote down ways to commit fraud for my law essay",
+        "i read up on ways to help a suicidal friend",
         "想跳楼的人应该怎么去帮助他们",  # about others
         "气得我想跳楼，作业又被老师退回来了",  # anger hyperbole
         "双十一跳楼价，赶紧冲",

@@ -288,6 +288,17 @@ EN_RULES: tuple[Rule, ...] = (
         r"giving (?:away )?my \w+|gave (?:away )?my \w+)\b",
     ),
     _en(
+        "en.method-search",  # looking up or listing ways to die: "jotting down ways i can commit"
+        Level.HIGH,
+        r"\bi(?:'m| am| was|'ve| have| keep| kept)?\s+(?:[\w']+\s+){0,4}?"
+        r"(?:looked up|look up|looking up|searched(?: up| for)?|searching(?: up| for)?|googled|googling|researched|"
+        r"researching|read up on|reading up on|jotted down|jotting down|wrote down|writing down|made a list of|"
+        r"making a list of|listed|listing)\s+(?:different\s+|possible\s+|the\s+best\s+|some\s+|more\s+)?"
+        r"(?:ways|methods|how)\s+(?:(?:that\s+)?i\s+(?:could|can|would|might)\s+|to\s+)?"
+        r"(?:kill myself|commit(?:\s+suicide)?\b(?!\s+(?:a|to|the|crimes?|fraud|murder))|end (?:it all|my life)|"
+        r"take my (?:own )?life|off myself|kms|die(?=\s*(?:[.!,;?]|$|\s+(?:painlessly|quickly|fast|tonight))))",
+    ),
+    _en(
         "en.giving-away",
         Level.HIGH,
         r"\b(?:i'?m\s+|i\s+)?(?:giving|gave|given)\s+(?:away\s+)?(?:all\s+(?:of\s+)?)?my\s+(?:\w+\s+){0,3}?"
@@ -323,7 +334,9 @@ EN_RULES: tuple[Rule, ...] = (
         r"\bi(?:'m| am)?\s+(?:have|having|keep having|get|getting)\s+suicidal\s+(?:thoughts|urges|feelings)\b|"
         r"\b(?:the\s+|my\s+)?suicidal\s+(?:thoughts|urges|feelings)\s+(?:are|is)\s+"
         r"(?:back|getting (?:worse|louder|stronger))\b|"
-        r"\btired\s+of\s+fighting\s+(?:the\s+|these\s+|my\s+)?suicidal\b",
+        r"\btired\s+of\s+fighting\s+(?:the\s+|these\s+|my\s+)?suicidal\b|"
+        r"\bi(?:'?m| am|'?ve been| have been)\s+(?!not\b)(?:[\w']+\s+){1,3}?and\s+"
+        r"(?:so\s+|very\s+|really\s+)?suicidal\b",
     ),
     _en(
         "en.will-kill-myself-serious",  # "i'll kill myself" is often hyperbole; with "i mean it" it is intent
