@@ -52,3 +52,7 @@ def test_english_names_and_characters_are_not_read_as_pinyin(reader, text):
 def test_a_very_long_run_is_spelt_in_bounded_time(reader):
     spelt = reader.hanzi("wo hao lei " * 500)
     assert spelt is not None and spelt.startswith("我好累") and len(spelt.strip()) <= 33
+
+
+def test_a_huge_run_together_word_is_not_read_as_pinyin(reader):
+    assert reader.hanzi("a" * 4000) is None  # every "a" is a syllable: a split would cost n² to find

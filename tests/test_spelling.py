@@ -48,3 +48,9 @@ def test_known_words_slang_and_other_scripts_are_left_alone(speller, text):
 
 def test_a_word_no_single_slip_explains_is_left_as_typed(speller):
     assert speller.correct("xqzvbn") == "xqzvbn"
+
+
+def test_a_huge_word_is_left_alone_at_once(speller):
+    # its neighbours would be millions of strings of its length
+    text = "a" + "x" * 4000
+    assert speller.correct(text) == text

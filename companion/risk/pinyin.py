@@ -21,6 +21,7 @@ _ENGLISH_FREQUENCY = 20_000
 # spelt per message, the first runs first (about 20 ms a syllable); of a longer run, its start
 # and its end, where what matters tends to be said
 _MAX_SYLLABLES = 32
+_MAX_WORD = 30  # letters in one word of run-together pinyin ("woxiangsi"); longer is not pinyin
 # Words of danger the model's tables spell as something milder ("xiang si" as 相似, "similar";
 # "huo zhe" as 或者, "or"): spelt here as the words that must be read.
 _DANGER = {("xiang", "si"): "想死", ("huo", "zhe"): "活着"}
@@ -36,6 +37,8 @@ def _syllables() -> frozenset[str]:
 def syllables(word: str) -> list[str] | None:
     """word split into the fewest pinyin syllables ("woxiangsi" -> wo, xiang, si), or None."""
     word = word.lower()
+    if len(word) > _MAX_WORD:
+        return None
     known = _syllables()
     best: list[list[str] | None] = [[]] + [None] * len(word)
     for end in range(1, len(word) + 1):

@@ -56,6 +56,7 @@ class Speller:
 
     # A word this short has too many neighbours to guess from, except by a swap or a dropped letter.
     MIN_LENGTH = 4
+    MAX_LENGTH = 24  # a longer "word" is not a misspelling (and its neighbours would cost too much)
 
     @cached_property
     def _frequency(self):
@@ -76,6 +77,8 @@ class Speller:
 
     def word(self, word: str) -> str:
         """The word meant by word: word itself when it is known or no single slip explains it."""
+        if len(word) > self.MAX_LENGTH:
+            return word
         if not word.isalpha() and "'" not in word:
             return word if word.lower() in _SLANG else self._unleet(word)
         lower = word.lower()
