@@ -57,6 +57,7 @@ class Speller:
     # A word this short has too many neighbours to guess from, except by a swap or a dropped letter.
     MIN_LENGTH = 4
     MAX_LENGTH = 24  # a longer "word" is not a misspelling (and its neighbours would cost too much)
+    MAX_GUESSES = 40  # unknown words corrected per message
 
     @cached_property
     def _frequency(self):
@@ -101,8 +102,19 @@ class Speller:
         return self._best(spellings) or word
 
     def correct(self, text: str) -> str:
-        """text with each misspelt English word replaced by the word meant."""
-        return _WORD.sub(lambda m: self.word(m.group(0)), text)
+        """text with each misspelt English word replaced by the word meant; past MAX_GUESSES
+        unknown words the rest stay as typed (a message of gibberish is not misspelt English)."""
+        guesses = 0
+
+        def meant(m: re.Match) -> str:
+            nonlocal guesses
+            word = m.group(0)
+            if guesses >= self.MAX_GUESSES or self.known(word.lower()):
+                return word
+            guesses += 1
+            return self.word(word)
+
+        return _WORD.sub(meant, text)
 
 
 def _apostrophe(word: str) -> str:
