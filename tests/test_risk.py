@@ -273,6 +273,8 @@ def test_a_slip_in_a_joke_stays_a_joke(scorer, text):
 def test_chinese_typed_in_pinyin_is_read_in_characters(scorer, text, lowest):
     a = scorer.assess(text)
     assert a.level >= lowest and a.own_level >= lowest, (text, a)
+    # the counsellor sees the characters that were read, and how they were found
+    assert any("pinyin" in e.detail and not e.text.isascii() for e in a.evidence), a.evidence
 
 
 @pytest.mark.parametrize("text", ["xie xie ni", "wo hao lei a, jin tian ti yu ke pao le ba bai mi"])

@@ -94,27 +94,23 @@ class RiskScorer:
 
     def assess(self, text: str, context: Sequence[str] = ()) -> Assessment:
         language = detect_language(text)
-        readings: list[tuple[str, Sequence[str]]] = [(text, ())]
-        languages = [language]
+        readings: list[tuple[str, Sequence[str], str]] = [(text, (), language)]  # (text, context, language)
         stripped = _INSTRUCTIONS.sub(" ", text).strip()
         if stripped != text.strip() and stripped:
-            readings.append((stripped, ()))
-            languages.append(language)
+            readings.append((stripped, (), language))
         retyped = self._retyped(text, language)
-        for _, again, again_language in retyped:
-            readings.append((again, ()))
-            languages.append(again_language)
+        first_retyped = len(readings)
+        readings += [(again, (), again_language) for _, again, again_language in retyped]
         sentence = self._riskiest_sentence(text) if language in SENTENCE_READING else None
         if sentence:
-            readings.append((sentence, ()))
-            languages.append(language)
+            readings.append((sentence, (), language))
         own = len(readings)
         if context:
-            readings.append((text, context))
-            languages.append(language)
-        proba = self.model.read(readings, languages)
+            readings.append((text, context, language))
+        languages = [lang for *_, lang in readings]
+        proba = self.model.read([(r, c) for r, c, _ in readings], languages)
         # chat-length thresholds for the message read alone; the language's with earlier turns
-        lengths = [len(r.strip()) if i < own else None for i, (r, _) in enumerate(readings)]
+        lengths = [len(r.strip()) if i < own else None for i, (r, *_) in enumerate(readings)]
         levels = self.model.levels(proba, languages, lengths)
         human = proba[:, Level.HIGH :].sum(axis=1)  # P(high) + P(imminent) per reading
         worst = max(range(len(readings)), key=lambda i: (levels[i], human[i]))
@@ -132,7 +128,13 @@ class RiskScorer:
             if hit.start >= 0:
                 own_level = max(own_level, hit.level)
         if levels[worst] >= Level.MODERATE:
-            evidence += self._model_evidence(text, levels[worst], float(human[worst]))
+            if first_retyped <= worst < first_retyped + len(retyped):  # the message as its writer meant it
+                how, again, _ = retyped[worst - first_retyped]
+                evidence.append(
+                    Evidence("model", again[:300], levels[worst], f"{how}: P(needs human)={human[worst]:.2f}")
+                )
+            else:
+                evidence += self._model_evidence(text, levels[worst], float(human[worst]))
             if worst >= own and levels[worst] > levels[own_worst]:
                 evidence.append(Evidence("context", list(context)[-1], levels[worst], "read with earlier turns"))
         probabilities = {name: float(p) for name, p in zip(NAMES, proba[worst], strict=True)}
