@@ -41,7 +41,8 @@ PINYIN = [
 def with_slips(text: str, rng: random.Random) -> str:
     """text with two letters swapped in two of its longer words, as when typing fast."""
     words = text.split()
-    for i in rng.sample([i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()] or [], k=2):
+    longer = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    for i in rng.sample(longer, k=min(2, len(longer))):
         j = rng.randrange(len(words[i]) - 1)
         w = words[i]
         words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
