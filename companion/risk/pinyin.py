@@ -74,21 +74,22 @@ class PinyinReader:
         A name in an English message ("Hong Kong", "Fukushima") is not a reason to read it in
         Chinese."""
         words = list(_WORD.finditer(text))
-        groups: list[list[re.Match]] = []
+        groups: list[list[tuple[re.Match, list[str]]]] = []  # runs of (word, its syllables)
         for m in words:
-            if syllables(m.group(0)) is None:
+            split = syllables(m.group(0))
+            if split is None:
                 groups.append([])
-            elif groups and groups[-1] and _GAP.fullmatch(text, groups[-1][-1].end(), m.start()):
-                groups[-1].append(m)
+            elif groups and groups[-1] and _GAP.fullmatch(text, groups[-1][-1][0].end(), m.start()):
+                groups[-1].append((m, split))
             else:
-                groups.append([m])
+                groups.append([(m, split)])
         found = []
         for run in groups:
-            chinese = [m for m in run if not self._english(m.group(0))]
-            split = [s for m in run for s in syllables(m.group(0))]
-            long_word = len(run) == 1 and len(split) >= 3 and not self.speller.known(run[0].group(0).lower())
+            chinese = [m for m, _ in run if not self._english(m.group(0))]
+            split = [s for _, word_split in run for s in word_split]
+            long_word = len(run) == 1 and len(split) >= 3 and not self.speller.known(run[0][0].group(0).lower())
             if long_word or len(run) >= 2 and len(chinese) >= max(2, len(run) / 2):
-                found.append((run[0].start(), run[-1].end(), split, len(run)))
+                found.append((run[0][0].start(), run[-1][0].end(), split, len(run)))
         if sum(n for *_, n in found) < len(words) / 2:
             return []
         return [(start, end, split) for start, end, split, _ in found]
@@ -116,20 +117,24 @@ class PinyinReader:
         """The characters syllables most likely spell, words of danger (_DANGER) spelt as such."""
         from Pinyin2Hanzi import viterbi
 
-        out, todo = [], []
+        out: list[str] = []
+        todo: list[str] = []
+
+        def flush() -> None:
+            if todo:
+                path = viterbi(hmm_params=self._hmm, observations=todo, path_num=1, log=True)
+                out.append("".join(path[0].path) if path else "")
+                todo.clear()
+
         i = 0
-        while i <= len(split):
-            fixed = next((w for k, w in _DANGER.items() if tuple(split[i : i + len(k)]) == k), None)
-            if fixed or i == len(split):
-                if todo:
-                    path = viterbi(hmm_params=self._hmm, observations=todo, path_num=1, log=True)
-                    out.append("".join(path[0].path) if path else "")
-                    todo = []
-                if fixed:
-                    out.append(fixed)
-                    i += 2
-                    continue
-                break
-            todo.append(split[i])
-            i += 1
+        while i < len(split):
+            key = next((k for k in _DANGER if tuple(split[i : i + len(k)]) == k), None)
+            if key:
+                flush()
+                out.append(_DANGER[key])
+                i += len(key)
+            else:
+                todo.append(split[i])
+                i += 1
+        flush()
         return "".join(out)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import string
-from functools import cached_property
+from functools import cache
 
 # Slang and abbreviations young people type, which the dictionary does not know and which
 # must not be "corrected" into a word ("kms" is not "ems", "lol" is not "lot").
@@ -33,6 +33,14 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9@$]*(?:'[A-Za-z]+)?")
 # Letters written as digits or symbols, to dodge filters: "k1ll mys3lf", "su1c1de".
 _LEET = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 _LETTERS = string.ascii_lowercase
+
+
+@cache
+def _word_frequency():
+    """pyspellchecker's English word list, loaded once per process on first use (~0.3 s)."""
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language="en", distance=1).word_frequency
 
 
 def _swaps(word: str) -> list[str]:
@@ -59,11 +67,9 @@ class Speller:
     MAX_LENGTH = 24  # a longer "word" is not a misspelling (and its neighbours would cost too much)
     MAX_GUESSES = 40  # unknown words corrected per message
 
-    @cached_property
+    @property
     def _frequency(self):
-        from spellchecker import SpellChecker  # the English word list loads on first use (~0.5 s)
-
-        return SpellChecker(language="en", distance=1).word_frequency
+        return _word_frequency()
 
     def frequency(self, word: str) -> int:
         """How often word occurs in the word list's English text (0 when it is not there)."""
