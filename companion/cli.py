@@ -267,18 +267,39 @@ def risk() -> None:
     show_default=True,
     help="Also fine-tune the English post reader (MiniLM-L6 with LoRA; about 15 minutes on 2 cores).",
 )
+@click.option(
+    "--thresholds-only",
+    is_flag=True,
+    help="Keep the trained weights of --out (default: the shipped artifact); choose its thresholds again.",
+)
 def risk_train(
-    shared: Path | None, feedback: tuple[Path, ...], backbones: tuple[str, ...], out: Path | None, post_reader: bool
+    shared: Path | None,
+    feedback: tuple[Path, ...],
+    backbones: tuple[str, ...],
+    out: Path | None,
+    post_reader: bool,
+    thresholds_only: bool,
 ) -> None:
     """Train the risk model on a fixed, seeded split and write it with its metrics."""
     from companion.risk.model import DEFAULT_ARTIFACT
-    from companion.risk.training import CANDIDATES, train
+    from companion.risk.training import CANDIDATES, retune, train
     from companion.settings import PROJECT_ROOT
 
     settings = _settings()
     shared = shared or PROJECT_ROOT.parent / "shared" / "data"
     if not shared.is_dir():
         raise CompanionError(f"no labelled data at {shared}", "pass --shared DIR")
+    if thresholds_only:
+        found = retune(shared, settings.data_dir / "risk-cache", out or DEFAULT_ARTIFACT, feedback)
+        for lang in sorted(found["after"]):
+            before, after = found["before"].get(lang), found["after"][lang]
+            click.echo(f"{lang}: escalate/ask {before} -> ({after[0]:.2f}, {after[1]:.2f})")
+        for lang, m in found["test"].items():
+            click.echo(
+                f"  test {lang}: recall(high+imminent) {m['recall_needs_human']:.3f}, "
+                f"false alarms(none+low) {m['false_alarm_none_low']:.3f}, macro-F1 {m['macro_f1']:.3f} (n={m['n']})"
+            )
+        return
     report = train(
         shared,
         settings.data_dir / "risk-cache",

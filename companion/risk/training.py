@@ -55,31 +55,29 @@ WEIGHT_DECAY = 1e-2
 EPOCHS = 400
 PATIENCE = 40  # epochs without validation improvement before stopping
 # Two thresholds on P(high)+P(imminent), both chosen on validation, for each language:
-# - escalate (to high: fixed reply, human queue): the lowest that keeps false alarms within
-#   budget, so that as many people in danger as possible reach a person: at most
-#   MAX_NONE_ALARMS of ordinary messages (`none`, where jokes and slang with risky words sit;
-#   eval/overtrigger.jsonl checks its own 2% cap on those separately), and at most MAX_ALARMS of
-#   `none`+`low` and of distressed messages without risk (`low`) alone, so the budget also
-#   holds on sets that are mostly distress (forum posts). The goal is 0.10; the margin is for
-#   unseen data. A budget needs MIN_BUDGETED validation examples. Then it moves up to the top
-#   of its recall plateau: the highest threshold that still reaches every validation message
-#   in danger that the lowest one does. Below that, a lower threshold adds false alarms and
-#   reaches no one more (2026-11-27: the Chinese curve was flat from 0.20 to 0.34, where 3% of
-#   ordinary messages and then 10% of distressed ones escalated for the same recall);
+# - escalate (to high: fixed reply, human queue): the lowest at which false alarms stay within
+#   budget, so that as many people in danger as possible reach a person: at most NONE_ALARMS
+#   of ordinary messages (`none`: jokes, slang and plans that share words with danger) and at
+#   most ALARMS, the goal, of `none`+`low`. Measured only on examples labelled message by
+#   message: a Reddit post's label is its subreddit's (WEAK_LABELS; ../shared/data/SOURCES.md),
+#   and an r/depression post that says it wants to die counts there as a false alarm. A budget
+#   needs MIN_BUDGETED validation examples. (Until 2026-11-27 the budgets were 3% and 8% over
+#   every example, and the threshold then rose to the top of its validation recall plateau.
+#   With the look-alikes of written13 in validation that chose 0.40 for Chinese and 0.57 for
+#   English, and Chinese recall fell on every development set. This rule chose 0.26 and 0.51
+#   for the same weights: recall came back on three sets and English reached more people, and
+#   eval/overtrigger*.jsonl, which training never reads, stayed within their 2% cap (figures
+#   in eval/README.md). The rule relies on validation holding such look-alikes:
+#   without them, 4% of `none` is reached far lower, so tests/test_risk_sets.py gates every
+#   retrain on the over-trigger cap.)
 # - ask (at least moderate: a direct safety question, hotlines, a counsellor offered): the
-#   highest that keeps recall of high+imminent at or above TARGET_RECALL, so that a message
-#   the model is unsure about is never just answered.
-# 0.03, not the 0.05 it once was: the tuned encoder (below) scores slang such as '想死你了'
-# ("miss you to death") higher than the old one did, and at 0.05 a Chinese message escalated
-# at P(needs human) 0.13, which sent 3% of eval/overtrigger.jsonl to the queue.
-MAX_NONE_ALARMS = 0.03
-MAX_ALARMS = 0.08
-# Chat-length messages (model.SHORT_CHARS) get thresholds of their own where validation has
-# enough of them: their ordinary messages may escalate no more often than the 2% cap on
-# benign messages with risky words (eval/overtrigger.jsonl, which training never reads); the
-# `low`-alone budget, which guards sets of forum posts, does not apply. (At 3% English chat
-# escalated at 0.25, and a bare "tonight" or "goodbye" reached `high`.)
-CHAT_MAX_NONE_ALARMS = 0.02
+#   highest that keeps recall of high+imminent at or above TARGET_RECALL over every validation
+#   example, so that a message the model is unsure about is never just answered.
+# Long English posts, read by the post reader and labelled only by subreddit, keep budgets of
+# their own (POST_ALARMS, below).
+NONE_ALARMS = 0.04
+ALARMS = 0.10
+WEAK_LABELS = ("construct-tracker/",)  # Example.source prefixes of subreddit-labelled posts
 MIN_BUDGETED = 100  # validation examples a false-alarm budget needs to be applied
 TARGET_RECALL = 0.90
 # Chat-style examples written for this project count this many times a forum post: they are
@@ -95,6 +93,10 @@ POST_EPOCHS = 2
 POST_BATCH = 16
 POST_LEARNING_RATE = 5e-4
 POST_DROPOUT = 0.1
+# Its escalate threshold: the lowest at which at most POST_ALARMS of `none`+`low` posts and of
+# `low` ones alone escalate (its posts are nearly all subreddit-labelled), then the top of the
+# recall plateau above it: a lower one reaches no post in danger more, only distressed ones.
+POST_ALARMS = 0.08
 # The tuned encoder (encoder.py): LoRA fine-tuning of multilingual-e5-small on the training
 # examples the multilingual readers read (all but the long English posts, which are the post
 # reader's); the head is then trained on its embeddings like any other backbone's.
@@ -257,47 +259,71 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return float(min(grid, key=nll))
 
 
-def _thresholds(p: np.ndarray, truth: np.ndarray, chat: bool = False) -> tuple[float, float] | None:
-    """(escalate, ask) for one group of validation examples; see the knobs at the top.
+GRID = np.round(np.arange(0.02, 0.96, 0.01), 2)  # the thresholds tried
 
-    For chat-length messages (`chat`, see CHAT_MAX_NONE_ALARMS) the result is None unless both
-    of their budgets have enough examples."""
-    grid = np.round(np.arange(0.02, 0.96, 0.01), 2)
+
+def _lowest_within(p: np.ndarray, budgets: list[tuple[np.ndarray, float]]) -> float:
+    """The lowest threshold at which each group (mask) escalates at most its share."""
+    return next((float(t) for t in GRID if all((p[mask] >= t).mean() <= most for mask, most in budgets)), 0.95)
+
+
+def _ask(p: np.ndarray, truth: np.ndarray, escalate: float) -> float:
     danger = needs_human(truth)
-    groups = [
-        (truth == Level.NONE, CHAT_MAX_NONE_ALARMS if chat else MAX_NONE_ALARMS),
-        (truth <= Level.LOW, MAX_ALARMS),
-    ]
-    if not chat:
-        groups.append((truth == Level.LOW, MAX_ALARMS))
-    # a rate over a handful of examples is noise, not a budget
-    budgets = [(mask, most) for mask, most in groups if mask.sum() >= MIN_BUDGETED]
+    ask = next((float(t) for t in GRID[::-1] if not danger.any() or (p[danger] >= t).mean() >= TARGET_RECALL), 0.02)
+    return min(ask, escalate)
+
+
+def _budgets(groups: list[tuple[np.ndarray, float]]) -> list[tuple[np.ndarray, float]]:
+    return [(mask, most) for mask, most in groups if mask.sum() >= MIN_BUDGETED]  # a rate over a handful is noise
+
+
+def message_thresholds(
+    p: np.ndarray, truth: np.ndarray, labelled: np.ndarray | None = None, chat: bool = False
+) -> tuple[float, float] | None:
+    """(escalate, ask) for one group of validation examples; see the knobs at the top.
+    `labelled` marks the examples with message-level labels, the only ones the false-alarm
+    budgets count. For chat-length messages (`chat`) the result is None unless both budgets
+    have enough examples."""
+    labelled = np.ones(len(truth), bool) if labelled is None else labelled
+    groups = [(labelled & (truth == Level.NONE), NONE_ALARMS), (labelled & (truth <= Level.LOW), ALARMS)]
+    budgets = _budgets(groups)
     if chat and len(budgets) < len(groups):
         return None
+    escalate = _lowest_within(p, budgets)
+    return escalate, _ask(p, truth, escalate)
 
-    def within_budget(t: float) -> bool:
-        return all((p[mask] >= t).mean() <= most for mask, most in budgets)
 
-    escalate = next((float(t) for t in grid if within_budget(t)), 0.95)
-    if danger.any():  # the top of the recall plateau: a lower threshold that reaches nobody more only adds alarms
+def post_thresholds(p: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """(escalate, ask) for the long posts the post reader reads; see POST_ALARMS."""
+    danger = needs_human(truth)
+    budgets = _budgets(
+        [(truth == Level.NONE, POST_ALARMS), (truth <= Level.LOW, POST_ALARMS), (truth == Level.LOW, POST_ALARMS)]
+    )
+    escalate = _lowest_within(p, budgets)
+    if danger.any():
         reached = (p[danger] >= escalate).mean()
-        escalate = max(float(t) for t in grid if t >= escalate and (p[danger] >= t).mean() >= reached)
-    ask = next((float(t) for t in grid[::-1] if not danger.any() or (p[danger] >= t).mean() >= TARGET_RECALL), 0.02)
-    return escalate, min(ask, escalate)
+        escalate = max(float(t) for t in GRID if t >= escalate and (p[danger] >= t).mean() >= reached)
+    return escalate, _ask(p, truth, escalate)
 
 
 def choose_thresholds(
-    p_human: np.ndarray, y: np.ndarray, langs: np.ndarray, chat: np.ndarray | None = None
+    p_human: np.ndarray,
+    y: np.ndarray,
+    langs: np.ndarray,
+    chat: np.ndarray | None = None,
+    labelled: np.ndarray | None = None,
 ) -> dict[str, tuple[float, float]]:
     """(escalate, ask) per language from validation, and under "<lang>:short" for the examples
-    marked `chat` (chat-length messages read alone) where every budget has enough of them."""
+    marked `chat` (chat-length messages read alone) where every budget has enough of them.
+    `labelled`: the examples with message-level labels (all when None)."""
+    labelled = np.ones(len(y), bool) if labelled is None else labelled
     out = {}
     for lang in np.unique(langs):
         mine = langs == lang
-        out[str(lang)] = _thresholds(p_human[mine], y[mine])
+        out[str(lang)] = message_thresholds(p_human[mine], y[mine], labelled[mine])
         if chat is not None:
             short = mine & chat
-            found = _thresholds(p_human[short], y[short], chat=True)
+            found = message_thresholds(p_human[short], y[short], labelled[short], chat=True)
             if found is not None:  # never a narrower safety net than the language's own
                 escalate, ask = out[str(lang)]
                 out[f"{lang}:short"] = (min(found[0], escalate), min(found[1], ask))
@@ -573,10 +599,11 @@ def _finish(model: RiskModel, x: dict, parts: dict, y: dict) -> Candidate:
     langs_val = np.array([e.lang for e in parts["val"]])
     proba_val = example_proba(model, x["val"], parts["val"])
     chat = np.array([chat_length(e.length) for e in parts["val"]])
+    labelled = np.array([not e.source.startswith(WEAK_LABELS) for e in parts["val"]])
     p_human = proba_val[:, Level.HIGH] + proba_val[:, Level.IMMINENT]
     posts = model.posts(langs_val, [e.length for e in parts["val"]])
     if not posts:
-        model.by_language = choose_thresholds(p_human, y["val"], langs_val, chat)
+        model.by_language = choose_thresholds(p_human, y["val"], langs_val, chat, labelled)
     else:
         # One reader's scale must not set another's. The language's thresholds (and the
         # chat-length ones) are those of the multilingual readers, which read everything but
@@ -584,9 +611,9 @@ def _finish(model: RiskModel, x: dict, parts: dict, y: dict) -> Candidate:
         # The post reader's are chosen on the long posts it reads, under "<lang>:post".
         proba_base = example_proba(replace(model, post_reader=None), x["val"], parts["val"])
         p_base = proba_base[:, Level.HIGH] + proba_base[:, Level.IMMINENT]
-        model.by_language = choose_thresholds(p_base, y["val"], langs_val, chat)
+        model.by_language = choose_thresholds(p_base, y["val"], langs_val, chat, labelled)
         lang = model.post_reader.language
-        model.by_language[f"{lang}:post"] = _thresholds(p_human[posts], y["val"][posts])
+        model.by_language[f"{lang}:post"] = post_thresholds(p_human[posts], y["val"][posts])
     # a language without its own thresholds gets the most watchful of them
     model.threshold = min(e for e, _ in model.by_language.values())
     model.ask_threshold = min(a for _, a in model.by_language.values())
@@ -673,6 +700,45 @@ def train(
     (out.parent / "training-report.json").write_text(json.dumps(report, indent=2) + "\n")
     plot(best.model, x["test"], parts["test"], out.parent / "risk-model-test.png")
     return report
+
+
+def retune(
+    shared_dir: Path,
+    cache: Path,
+    path: Path = DEFAULT_ARTIFACT,
+    extra: Iterable[Path] = (),
+    progress: bool = True,
+    written: Path = WRITTEN,
+) -> dict:
+    """Choose the thresholds of a trained model again, by the rule above, on the validation
+    split it was trained with; measure it again and write it back (weights untouched).
+
+    Embeddings come from the cache training filled (float32), so the thresholds are those a
+    full retrain with this rule would choose from the same weights."""
+    from companion.risk.model import load_model
+
+    model = load_model(path)
+    model.margin = 0.0  # training's arithmetic, not the served one's
+    examples = load_examples(shared_dir, extra, written)
+    parts = {name: [e for e in examples if e.split == name] for name in ("val", "test")}
+    y = {name: np.array([e.risk for e in part]) for name, part in parts.items()}
+    x = {k: example_vectors(model.backbone, part, cache, progress) for k, part in parts.items()}
+    before = dict(model.by_language)
+    cand = _finish(model, x, parts, y)
+    model.card = dict(
+        model.card,
+        thresholds={lang: {"escalate": e, "ask": a} for lang, (e, a) in model.by_language.items()},
+        test=cand.test,
+    )
+    model.save(path)
+    report_path = path.parent / "training-report.json"
+    if report_path.exists():
+        report = json.loads(report_path.read_text())
+        chosen = report["candidates"][report["chosen"]]
+        chosen.update(thresholds=model.by_language, val=cand.val, test=cand.test, score=cand.score)
+        report_path.write_text(json.dumps(report, indent=2) + "\n")
+    plot(model, x["test"], parts["test"], path.parent / "risk-model-test.png")
+    return {"before": before, "after": model.by_language, "val": cand.val, "test": cand.test}
 
 
 def plot(model: RiskModel, x: np.ndarray, examples: list[Example], path: Path) -> None:
