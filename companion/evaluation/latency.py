@@ -95,15 +95,18 @@ def chat_messages(seed: int = 7, long: bool = False, lang: str | None = None) ->
 
 def high_risk_messages(n: int, seed: int = 7) -> list[str]:
     """Written examples labelled high or imminent, both languages; not follow-ups, whose label
-    holds only with the turns before them."""
+    holds only with the turns before them. Each text once: two helpers may write the same
+    short message ("i want to die")."""
     from companion.risk.training import WRITTEN
 
-    texts = [
-        r["text"]
-        for p in sorted(WRITTEN.glob("*.jsonl"))
-        for r in read_jsonl(p)
-        if r.get("risk") in ("high", "imminent") and not r.get("context")
-    ]
+    texts = list(
+        dict.fromkeys(
+            r["text"]
+            for p in sorted(WRITTEN.glob("*.jsonl"))
+            for r in read_jsonl(p)
+            if r.get("risk") in ("high", "imminent") and not r.get("context")
+        )
+    )
     random.Random(seed).shuffle(texts)
     return texts[:n]
 
