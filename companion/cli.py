@@ -292,8 +292,9 @@ def risk_train(
     if thresholds_only:
         found = retune(shared, settings.data_dir / "risk-cache", out or DEFAULT_ARTIFACT, feedback)
         for lang in sorted(found["after"]):
-            before, after = found["before"].get(lang), found["after"][lang]
-            click.echo(f"{lang}: escalate/ask {before} -> ({after[0]:.2f}, {after[1]:.2f})")
+            before = " ".join(f"{t:.2f}" for t in found["before"].get(lang, ())) or "none"
+            after = " ".join(f"{t:.2f}" for t in found["after"][lang])
+            click.echo(f"{lang}: escalate, ask {before} -> {after}")
         for lang, m in found["test"].items():
             click.echo(
                 f"  test {lang}: recall(high+imminent) {m['recall_needs_human']:.3f}, "

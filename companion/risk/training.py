@@ -278,13 +278,12 @@ def _budgets(groups: list[tuple[np.ndarray, float]]) -> list[tuple[np.ndarray, f
 
 
 def message_thresholds(
-    p: np.ndarray, truth: np.ndarray, labelled: np.ndarray | None = None, chat: bool = False
+    p: np.ndarray, truth: np.ndarray, labelled: np.ndarray, chat: bool = False
 ) -> tuple[float, float] | None:
     """(escalate, ask) for one group of validation examples; see the knobs at the top.
     `labelled` marks the examples with message-level labels, the only ones the false-alarm
     budgets count. For chat-length messages (`chat`) the result is None unless both budgets
     have enough examples."""
-    labelled = np.ones(len(truth), bool) if labelled is None else labelled
     groups = [(labelled & (truth == Level.NONE), NONE_ALARMS), (labelled & (truth <= Level.LOW), ALARMS)]
     budgets = _budgets(groups)
     if chat and len(budgets) < len(groups):
@@ -620,6 +619,17 @@ def _finish(model: RiskModel, x: dict, parts: dict, y: dict) -> Candidate:
     return Candidate(model, evaluate(model, x["val"], parts["val"]), evaluate(model, x["test"], parts["test"]))
 
 
+def split(examples: list[Example]) -> tuple[dict[str, list[Example]], dict[str, np.ndarray]]:
+    """The examples of each part of the seeded split, and their levels."""
+    parts = {name: [e for e in examples if e.split == name] for name in SPLIT}
+    return parts, {name: np.array([e.risk for e in part]) for name, part in parts.items()}
+
+
+def card_thresholds(by_language: dict[str, tuple[float, float]]) -> dict[str, dict[str, float]]:
+    """Thresholds as the model card and the reports write them."""
+    return {lang: {"escalate": e, "ask": a} for lang, (e, a) in by_language.items()}
+
+
 def train(
     shared_dir: Path,
     cache: Path,
@@ -636,9 +646,7 @@ def train(
     character n-grams; then the best so far with the post reader for long English messages
     (`post_reader`: fine-tuning takes about 15 minutes on 2 cores).
     """
-    examples = load_examples(shared_dir, extra, written)
-    parts = {name: [e for e in examples if e.split == name] for name in SPLIT}
-    y = {name: np.array([e.risk for e in part]) for name, part in parts.items()}
+    parts, y = split(load_examples(shared_dir, extra, written))
     w = {k: np.array([WRITTEN_WEIGHT if e.source.startswith("written") else 1.0 for e in p]) for k, p in parts.items()}
     report: dict = {"seed": SEED, "split": {k: len(v) for k, v in parts.items()}, "candidates": {}}
     designs: dict[str, tuple[Candidate, dict]] = {}
@@ -692,7 +700,7 @@ def train(
         "trained_on": report["split"],
         "temperature": best.model.temperature,
         "mix_temperature": best.model.mix_temperature,
-        "thresholds": {lang: {"escalate": e, "ask": a} for lang, (e, a) in best.model.by_language.items()},
+        "thresholds": card_thresholds(best.model.by_language),
         "test": best.test,
         "compared": {k: v["score"] for k, v in report["candidates"].items()},
     }
@@ -713,23 +721,18 @@ def retune(
     """Choose the thresholds of a trained model again, by the rule above, on the validation
     split it was trained with; measure it again and write it back (weights untouched).
 
-    Embeddings come from the cache training filled (float32), so the thresholds are those a
-    full retrain with this rule would choose from the same weights."""
+    The encoder's embeddings come from the cache training filled (float32), as a full retrain
+    with this rule would read them; the post reader reads as it is served (bfloat16 where the
+    CPU has it), so its threshold may differ from training's by that rounding."""
     from companion.risk.model import load_model
 
     model = load_model(path)
     model.margin = 0.0  # training's arithmetic, not the served one's
-    examples = load_examples(shared_dir, extra, written)
-    parts = {name: [e for e in examples if e.split == name] for name in ("val", "test")}
-    y = {name: np.array([e.risk for e in part]) for name, part in parts.items()}
-    x = {k: example_vectors(model.backbone, part, cache, progress) for k, part in parts.items()}
+    parts, y = split(load_examples(shared_dir, extra, written))
+    x = {k: example_vectors(model.backbone, parts[k], cache, progress) for k in ("val", "test")}
     before = dict(model.by_language)
     cand = _finish(model, x, parts, y)
-    model.card = dict(
-        model.card,
-        thresholds={lang: {"escalate": e, "ask": a} for lang, (e, a) in model.by_language.items()},
-        test=cand.test,
-    )
+    model.card = dict(model.card, thresholds=card_thresholds(model.by_language), test=cand.test)
     model.save(path)
     report_path = path.parent / "training-report.json"
     if report_path.exists():
