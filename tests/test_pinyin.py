@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import math
+
 import pytest
 
-from companion.risk.pinyin import PinyinReader, syllables
+from companion.risk.pinyin import _MAX_SYLLABLES, PinyinReader, _Hmm, syllables
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +54,45 @@ def test_english_names_and_characters_are_not_read_as_pinyin(reader, text):
 
 def test_a_very_long_run_is_spelt_in_bounded_time(reader):
     spelt = reader.hanzi("wo hao lei " * 500)
-    assert spelt is not None and spelt.startswith("我好累") and len(spelt.strip()) <= 33
+    assert spelt is not None and spelt.startswith("我好累") and len(spelt.strip()) <= _MAX_SYLLABLES + 1
 
 
 def test_a_huge_run_together_word_is_not_read_as_pinyin(reader):
     assert reader.hanzi("a" * 4000) is None  # every "a" is a syllable: a split would cost n² to find
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "wo bu xiang huo le",
+        "ming tian kao shi wo zhen de hen lei",
+        "geng tang",  # a tie between a common character and a rare one
+        "yi shi yi ji yi",  # syllables of a thousand characters or more
+        "song gu can wei hun tui",
+    ],
+)
+def test_the_best_path_scores_as_high_as_pinyin2hanzis_own(typed):
+    """The numpy search finds a path the library's own Viterbi search scores no lower."""
+    from Pinyin2Hanzi import DefaultHmmParams, viterbi
+
+    params, observations = DefaultHmmParams(), typed.split()
+
+    def score(path: str) -> float:
+        floor = 3.14e-200
+        total = math.log(max(params.start(path[0]), floor)) + math.log(
+            max(params.emission(path[0], observations[0]), floor)
+        )
+        for before, char, pinyin in zip(path, path[1:], observations[1:], strict=False):
+            total += math.log(max(params.transition(before, char), floor))
+            total += math.log(max(params.emission(char, pinyin), floor))
+        return total
+
+    theirs = "".join(viterbi(hmm_params=params, observations=observations, path_num=1, log=True)[0].path)
+    ours = _hmm().best_path(observations)
+    assert len(ours) == len(observations)
+    assert score(ours) == pytest.approx(score(theirs), abs=1e-9)
+
+
+@functools.cache
+def _hmm() -> _Hmm:
+    return _Hmm()
