@@ -133,6 +133,7 @@ from companion.risk.patterns import match
         ("割腕多久会死", Level.HIGH),
         ("好想解脱，怎样死才能不痛苦？", Level.HIGH),
         ("这是我最后一条消息，谢谢你们", Level.HIGH),
+        ("脑子里有个人一直在叫我去死", Level.HIGH),  # a voice commanding death
     ],
 )
 def test_unambiguous_statements_fire_at_their_level(text, level):
@@ -242,6 +243,7 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "双十一跳楼价，赶紧冲",
         "这是我最后一次相信天气预报",
         "吃过期的面包会死吗",
+        "私信里天天有人叫我去死",  # a bully's words: being harmed by others, for the model to read
     ],
 )
 def test_look_alikes_do_not_fire(text):

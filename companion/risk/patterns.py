@@ -628,7 +628,8 @@ ZH_RULES: tuple[Rule, ...] = (
         "zh.not-living-past",
         Level.HIGH,
         r"(?:不打算|不准备|没打算)(?:再)?活(?:过|到|下去)|不会再(?:麻烦|拖累)(?:你们|大家|你|爸妈|家里)(?:太久|多久|很久)了?|"
-        r"(?:声音|有人)(?:一直|总是|又|老是)?(?:让|叫|命令)我(?:去)?死",
+        # a voice in one's head, not a bully's words ("私信里天天有人叫我去死" is being harmed by others)
+        r"(?:声音|(?:脑子|脑袋|脑海|心)里(?:有人|有个人))(?:一直|总是|又|老是)?(?:在)?(?:让|叫|命令)我(?:去)?死",
     ),
     _zh(
         "zh.declared-intent",  # "…我就去死" is often said in anger; with "我说到做到" it is intent
