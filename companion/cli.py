@@ -295,11 +295,8 @@ def risk_train(
             before = " ".join(f"{t:.2f}" for t in found["before"].get(lang, ())) or "none"
             after = " ".join(f"{t:.2f}" for t in found["after"][lang])
             click.echo(f"{lang}: escalate, ask {before} -> {after}")
-        for lang, m in found["test"].items():
-            click.echo(
-                f"  test {lang}: recall(high+imminent) {m['recall_needs_human']:.3f}, "
-                f"false alarms(none+low) {m['false_alarm_none_low']:.3f}, macro-F1 {m['macro_f1']:.3f} (n={m['n']})"
-            )
+        _echo_test(found["test"])
+        _echo_test(found["test_by_labels"])
         return
     report = train(
         shared,
@@ -312,12 +309,22 @@ def risk_train(
     for name, cand in report["candidates"].items():
         escalate = ", ".join(f"{lang} {e:.2f}" for lang, (e, _) in sorted(cand["thresholds"].items()))
         click.echo(f"{name}: validation score {cand['score']:.3f}, escalates at {escalate}")
-        for lang, m in cand["test"].items():
-            click.echo(
-                f"  test {lang}: recall(high+imminent) {m['recall_needs_human']}, "
-                f"false alarms(none+low) {m['false_alarm_none_low']}, macro-F1 {m['macro_f1']:.3f} (n={m['n']})"
-            )
+        _echo_test(cand["test"])
     click.echo(f"kept: {report['chosen']} -> {out or DEFAULT_ARTIFACT}")
+    _echo_test(report["test_by_labels"])
+
+
+def _echo_test(by_group: dict[str, dict]) -> None:
+    """One line of held-out metrics per group ("en", or "en, message-labelled")."""
+
+    def f(v: float | None) -> str:
+        return "-" if v is None else f"{v:.3f}"
+
+    for group, m in by_group.items():
+        click.echo(
+            f"  test {group}: recall(high+imminent) {f(m['recall_needs_human'])}, "
+            f"false alarms(none+low) {f(m['false_alarm_none_low'])}, macro-F1 {f(m['macro_f1'])} (n={m['n']})"
+        )
 
 
 @risk.command("score")

@@ -127,6 +127,13 @@ def _small_data(tmp_path):
             lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
             rows.append({"id": f"{level}-{i}", "text": text, "lang": lang, "risk": level})
     (data / "small.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    # posts labelled by their subreddit, as in ../shared/data (WEAK_LABELS)
+    posts = [("nothing feels good anymore and i sleep all day", "low"), ("i can't see a way out of this", "high")]
+    weak = [
+        {"id": f"r{i}", "text": text, "lang": "en", "risk": level, "source": "construct-tracker/reddit_mental_health"}
+        for i, (text, level) in enumerate(posts * 20)
+    ]
+    (data / "reddit.jsonl").write_text("\n".join(json.dumps(r) for r in weak))
     no_written = tmp_path / "written"
     no_written.mkdir()
     return data, no_written
@@ -184,6 +191,14 @@ def test_thresholds_chosen_again_are_trainings_and_leave_the_weights_alone(tmp_p
     with np.load(out) as z:
         assert all(np.array_equal(z[k], before[k]) for k in ("w1", "b1", "w2", "b2", "ngram_coef") if k in z.files)
     assert set(found["test"]) <= {"en", "zh"}
+    # the held-out split again, by how its examples were labelled: the groups add up to each language
+    by_labels = found["test_by_labels"]
+    assert by_labels == json.loads(out.with_suffix(".json").read_text())["test_by_labels"]
+    for lang, m in found["test"].items():
+        kinds = {g: v["n"] for g, v in by_labels.items() if g.startswith(f"{lang}, ")}
+        assert set(kinds) <= {f"{lang}, message-labelled", f"{lang}, subreddit-labelled"}
+        assert sum(kinds.values()) == m["n"]
+    assert "en, subreddit-labelled" in by_labels and "zh, subreddit-labelled" not in by_labels
 
 
 def test_each_language_escalates_at_its_own_threshold_within_its_false_alarm_budget():

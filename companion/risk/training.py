@@ -350,12 +350,22 @@ def example_proba(model: RiskModel, x: np.ndarray, examples: list[Example]) -> n
     return model.proba_from_embeddings(x, texts, [e.lang for e in examples], [e.length for e in examples])
 
 
-def evaluate(model: RiskModel, x: np.ndarray, examples: list[Example]) -> dict:
+def labels_of(e: Example) -> str:
+    """The group an example is reported in by how it was labelled: "en, message-labelled" or
+    "en, subreddit-labelled" (a Reddit post's label is its subreddit's, WEAK_LABELS)."""
+    return f"{e.lang}, {'subreddit' if e.source.startswith(WEAK_LABELS) else 'message'}-labelled"
+
+
+def evaluate(
+    model: RiskModel, x: np.ndarray, examples: list[Example], group: Callable[[Example], str] = lambda e: e.lang
+) -> dict:
+    """Metrics per group of examples (by default their language)."""
     proba = example_proba(model, x, examples)
     y = np.array([e.risk for e in examples])
     langs = np.array([e.lang for e in examples])
     pred = np.array(model.levels(proba, langs, [e.length for e in examples]))
-    return {lang: risk_metrics(y[langs == lang], pred[langs == lang]) for lang in sorted(set(langs))}
+    groups = np.array([group(e) for e in examples])
+    return {g: risk_metrics(y[groups == g], pred[groups == g]) for g in sorted(set(groups))}
 
 
 def train_ngrams(texts: list[str], y: np.ndarray, weights: np.ndarray) -> CharNgrams:
@@ -598,7 +608,7 @@ def _finish(model: RiskModel, x: dict, parts: dict, y: dict) -> Candidate:
     langs_val = np.array([e.lang for e in parts["val"]])
     proba_val = example_proba(model, x["val"], parts["val"])
     chat = np.array([chat_length(e.length) for e in parts["val"]])
-    labelled = np.array([not e.source.startswith(WEAK_LABELS) for e in parts["val"]])
+    labelled = np.array([labels_of(e).endswith(", message-labelled") for e in parts["val"]])
     p_human = proba_val[:, Level.HIGH] + proba_val[:, Level.IMMINENT]
     posts = model.posts(langs_val, [e.length for e in parts["val"]])
     if not posts:
@@ -702,8 +712,10 @@ def train(
         "mix_temperature": best.model.mix_temperature,
         "thresholds": card_thresholds(best.model.by_language),
         "test": best.test,
+        "test_by_labels": evaluate(best.model, x["test"], parts["test"], labels_of),
         "compared": {k: v["score"] for k, v in report["candidates"].items()},
     }
+    report["test_by_labels"] = best.model.card["test_by_labels"]
     best.model.save(out)
     (out.parent / "training-report.json").write_text(json.dumps(report, indent=2) + "\n")
     plot(best.model, x["test"], parts["test"], out.parent / "risk-model-test.png")
@@ -732,7 +744,12 @@ def retune(
     x = {k: example_vectors(model.backbone, parts[k], cache, progress) for k in ("val", "test")}
     before = dict(model.by_language)
     cand = _finish(model, x, parts, y)
-    model.card = dict(model.card, thresholds=card_thresholds(model.by_language), test=cand.test)
+    model.card = dict(
+        model.card,
+        thresholds=card_thresholds(model.by_language),
+        test=cand.test,
+        test_by_labels=evaluate(model, x["test"], parts["test"], labels_of),
+    )
     model.save(path)
     report_path = path.parent / "training-report.json"
     if report_path.exists():
@@ -741,7 +758,13 @@ def retune(
         chosen.update(thresholds=model.by_language, val=cand.val, test=cand.test, score=cand.score)
         report_path.write_text(json.dumps(report, indent=2) + "\n")
     plot(model, x["test"], parts["test"], path.parent / "risk-model-test.png")
-    return {"before": before, "after": model.by_language, "val": cand.val, "test": cand.test}
+    return {
+        "before": before,
+        "after": model.by_language,
+        "val": cand.val,
+        "test": cand.test,
+        "test_by_labels": model.card["test_by_labels"],
+    }
 
 
 def plot(model: RiskModel, x: np.ndarray, examples: list[Example], path: Path) -> None:
