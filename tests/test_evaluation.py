@@ -59,6 +59,25 @@ def test_eval_risk_writes_a_report_and_gates_on_thresholds(tmp_path):
     assert gated.exit_code == 1 and "FAIL" in gated.output
 
 
+def test_eval_risk_reads_a_follow_up_after_its_earlier_turns(tmp_path):
+    """A row with "context" (the training files' follow-ups) is scored as the scorer reads it in
+    a conversation: "tonight" after a plan is a person in danger, the word alone is not."""
+    plan = "i've saved up my pills and written the letters to my family"
+    rows = [
+        {"id": "1", "text": "tonight", "lang": "en", "risk": "imminent", "context": [plan]},
+        {"id": "2", "text": "tonight", "lang": "en", "risk": "none"},
+    ]
+    data = tmp_path / "follow.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows))
+    assert read_risk_rows(data)[0].context == (plan,)
+    out = tmp_path / "out"
+    ok = CliRunner().invoke(cli, ["eval", "risk", str(data), "--out", str(out)])
+    assert ok.exit_code == 0, ok.output
+    result = json.loads((out / "result.json").read_text())["files"]["follow.jsonl"]
+    assert result["errors"] == []  # neither missed nor a false alarm
+    assert result["per_language"]["en"]["recall_needs_human"] == 1.0
+
+
 # --- metrics against hand-computed cases ----------------------------------------------------
 
 
@@ -145,6 +164,8 @@ def test_handoff_window(expect, earliest, latest, turn, outcome):
         ),
         (b'{"id": "a", "text": "  ", "risk": "low"}\n', r'bad\.jsonl:1 \(a\): "text" is empty'),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", r"bad\.jsonl: a binary file"),
+        (b'{"id": "a", "text": "ok", "risk": "none", "context": "hi"}\n', r'"context" must be a list'),
+        (b'{"id": "a", "text": "ok", "risk": "none", "context": [1]}\n', r'"context": must be a list of strings'),
         (b'{"id": "a", "text": "ok", "risk": "none"}\n{"text": "caf\xe9"}\n', r"bad\.jsonl:2: not UTF-8"),
     ],
 )

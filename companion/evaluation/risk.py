@@ -1,5 +1,6 @@
-"""Message-level risk evaluation: each message scored alone by the full scorer (model and
-patterns); recall, false alarms, macro-F1, confusion and latency per file and language."""
+"""Message-level risk evaluation: each message scored by the full scorer (model and patterns),
+alone or after the earlier turns its row gives; recall, false alarms, macro-F1, confusion and
+latency per file and language."""
 
 from __future__ import annotations
 
@@ -28,10 +29,16 @@ class RiskRow:
     text: str
     lang: str
     risk: Level
+    context: tuple[str, ...] = ()  # earlier turns a follow-up is read after ("tonight" after a plan)
+
+
+def _turns(value: list) -> str | None:
+    return None if all(isinstance(t, str) for t in value) else "must be a list of strings"
 
 
 def read_risk_rows(path: Path) -> list[RiskRow]:
-    """{"id","text","lang","risk"} rows; a row may carry "safe": true|false instead (none/high)."""
+    """{"id","text","lang","risk"} rows; a row may carry "safe": true|false instead (none/high),
+    and "context": the earlier turns its message follows (the training files' follow-ups)."""
     out = []
     for row in rows(path, EXPECTED):
         if "risk" in row.data:
@@ -42,7 +49,8 @@ def read_risk_rows(path: Path) -> list[RiskRow]:
             raise row.error('missing "risk" (or "safe")')
         text = row.get("text")
         lang = str(row.data.get("lang") or "?")
-        out.append(RiskRow(str(row.data.get("id", row.line)), text, lang, level))
+        context = tuple(row.get("context", list, default=[], check=_turns))
+        out.append(RiskRow(str(row.data.get("id", row.line)), text, lang, level, context))
     return out
 
 
@@ -54,8 +62,9 @@ def held_out(rows: list[RiskRow]) -> list[RiskRow]:
 
 
 def evaluate_risk(scorer: RiskScorer, files: list[Path], test_split_only: bool = False, progress: bool = True) -> dict:
-    """Score every message alone with the full scorer (model + patterns); metrics per file and
-    language, latency, and the data for plots (under "_arrays", dropped from the JSON)."""
+    """Score every message with the full scorer (model + patterns), after its row's earlier turns
+    if it has any; metrics per file and language, latency, and the data for plots (under
+    "_arrays", dropped from the JSON)."""
     from tqdm import tqdm
 
     sets = {path: read_risk_rows(path) for path in files}  # every file checked before any scoring
@@ -75,7 +84,7 @@ def evaluate_risk(scorer: RiskScorer, files: list[Path], test_split_only: bool =
         levels, p_human, millis = [], [], []
         for row in tqdm(file_rows, desc=f"Scoring {path.name}", unit="msg", disable=not progress):
             start = time.perf_counter()
-            a = scorer.assess(row.text)
+            a = scorer.assess(row.text, row.context)
             millis.append((time.perf_counter() - start) * 1000)
             levels.append(a.level)
             p_human.append(a.needs_human)
