@@ -63,8 +63,8 @@ def held_out(rows: list[RiskRow]) -> list[RiskRow]:
 
 def evaluate_risk(scorer: RiskScorer, files: list[Path], test_split_only: bool = False, progress: bool = True) -> dict:
     """Score every message with the full scorer (model + patterns), after its row's earlier turns
-    if it has any; metrics per file and language, latency, and the data for plots (under
-    "_arrays", dropped from the JSON)."""
+    if it has any; metrics per file and language (and over all files together, when there are
+    several), latency, and the data for plots (under "_arrays", dropped from the JSON)."""
     from tqdm import tqdm
 
     sets = {path: read_risk_rows(path) for path in files}  # every file checked before any scoring
@@ -76,42 +76,50 @@ def evaluate_risk(scorer: RiskScorer, files: list[Path], test_split_only: bool =
         },
         "files": {},
     }
+    scored: list[tuple[RiskRow, Level, float, float]] = []
     for path, file_rows in sets.items():
         if test_split_only:
             file_rows = held_out(file_rows)
             if not file_rows:
                 raise EvalSetError(f"{path}: no row is in the risk model's test split", "drop --test-split")
-        levels, p_human, millis = [], [], []
+        these = []
         for row in tqdm(file_rows, desc=f"Scoring {path.name}", unit="msg", disable=not progress):
             start = time.perf_counter()
             a = scorer.assess(row.text, row.context)
-            millis.append((time.perf_counter() - start) * 1000)
-            levels.append(a.level)
-            p_human.append(a.needs_human)
-        y = np.array([r.risk for r in file_rows])
-        pred, ph, ms = np.array(levels), np.array(p_human), np.array(millis)
-        langs = np.array([r.lang for r in file_rows])
-        per_lang, arrays = {}, {}
-        for lang in sorted(set(langs)):
-            mask = langs == lang
-            per_lang[lang] = risk_metrics(y[mask], pred[mask]) | {
-                "latency_ms": latency(ms[mask].tolist()),
-                "curve": threshold_curve(y[mask], ph[mask], CURVE),
-            }
-            arrays[lang] = (y[mask], pred[mask], ph[mask])
-        missed = [
-            {"id": r.id, "lang": r.lang, "true": r.risk.label, "predicted": Level(p).label, "text": r.text[:300]}
-            for r, p in zip(file_rows, pred, strict=True)
-            if (r.risk >= Level.HIGH) != (p >= Level.HIGH)
-        ]
-        result["files"][path.name] = {
-            "rows": len(file_rows),
-            "per_language": per_lang,
-            "latency_ms": latency(millis),
-            "errors": missed[:200],  # missed high+imminent and false alarms, for reading
-            "_arrays": arrays,
-        }
+            these.append((row, a.level, a.needs_human, (time.perf_counter() - start) * 1000))
+        result["files"][path.name] = _summary(these)
+        scored += these
+    if len(sets) > 1:
+        result["files"][f"all {len(sets)} files"] = _summary(scored)
     return result
+
+
+def _summary(scored: list[tuple[RiskRow, Level, float, float]]) -> dict:
+    """Metrics per language of (row, level, P(needs human), milliseconds) readings."""
+    file_rows = [r for r, *_ in scored]
+    y = np.array([r.risk for r in file_rows])
+    pred, ph, ms = (np.array([s[i] for s in scored]) for i in (1, 2, 3))
+    langs = np.array([r.lang for r in file_rows])
+    per_lang, arrays = {}, {}
+    for lang in sorted(set(langs)):
+        mask = langs == lang
+        per_lang[lang] = risk_metrics(y[mask], pred[mask]) | {
+            "latency_ms": latency(ms[mask].tolist()),
+            "curve": threshold_curve(y[mask], ph[mask], CURVE),
+        }
+        arrays[lang] = (y[mask], pred[mask], ph[mask])
+    missed = [
+        {"id": r.id, "lang": r.lang, "true": r.risk.label, "predicted": Level(p).label, "text": r.text[:300]}
+        for r, p in zip(file_rows, pred, strict=True)
+        if (r.risk >= Level.HIGH) != (p >= Level.HIGH)
+    ]
+    return {
+        "rows": len(file_rows),
+        "per_language": per_lang,
+        "latency_ms": latency(ms.tolist()),
+        "errors": missed[:200],  # missed high+imminent and false alarms, for reading
+        "_arrays": arrays,
+    }
 
 
 def plot_risk(
@@ -190,7 +198,7 @@ def risk_report(result: dict, out: Path) -> Path:
     thresholds = tuple(sorted({t["escalate"] for t in result["thresholds"].values()}))
     for name, f in result["files"].items():
         arrays = f.pop("_arrays")
-        image = out / f"{Path(name).stem}.png"
+        image = out / f"{Path(name).stem.replace(' ', '-')}.png"
         plot_risk({f"{name} {lang}": a for lang, a in arrays.items()}, image, name, thresholds)
         rows_ = [
             (
