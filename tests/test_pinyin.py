@@ -31,6 +31,15 @@ def test_run_together_pinyin_splits_into_the_fewest_syllables():
         ("huo zhe mei yi si", "活着没意思"),
         ("wo xiang si 药已经在手边了 今晚", "我想死 药已经在手边了 今晚"),  # pinyin inside characters
         ("Wo Hao Lei", "我好累"),
+        # words of danger the tables' bigrams spell as something milder (上调, 一束, 一大坝要)
+        ("wo xiang shang diao", "我想上吊"),
+        ("wo xie hao yi shu le", "我写好遗书了"),
+        ("wo chi le yi ping an mian yao", "我吃了一瓶安眠药"),
+        ("wo gang chi le yi da ba yao", "我刚吃了一大把药"),
+        ("wo jin wan jiu jie shu zi ji", "我今晚就结束自己"),
+        # and the same syllables where they mean something harmless
+        ("wo yi ge wan shang mei shui", "我一个晚上没睡"),
+        ("wo xi huan yi shu", "我喜欢艺术"),
     ],
 )
 def test_pinyin_is_spelt_in_the_characters_meant(reader, typed, meant):

@@ -28,9 +28,38 @@ _ENGLISH_FREQUENCY = 20_000
 # matters tends to be said
 _MAX_SYLLABLES = 200
 _MAX_WORD = 30  # letters in one word of run-together pinyin ("woxiangsi"); longer is not pinyin
-# Words of danger the model's tables spell as something milder ("xiang si" as 相似, "similar";
-# "huo zhe" as 或者, "or"): spelt here as the words that must be read.
-_DANGER = {("xiang", "si"): "想死", ("huo", "zhe"): "活着"}
+# Words of danger (the pattern layer's plans, means and acts) that the tables' character
+# bigrams spell as something milder ("xiang si" as 相似, "similar"; "ge wan" as 个晚; "shang diao"
+# as 上调): spelt here as the words that must be read, the longest first. Syllables that more
+# often mean something harmless are kept only beside a word that settles them ("yi shu" is 艺术,
+# art, unless a note is written: "xie hao yi shu"; "ge wan" is 一个晚上 unless one wants to).
+_DANGER = {
+    tuple(syllables.split()): words
+    for syllables, words in {
+        "xiang si": "想死",
+        "huo zhe": "活着",
+        "jie shu": "结束",
+        "jin wan": "今晚",
+        "shang diao": "上吊",
+        "an mian yao": "安眠药",
+        "yi ping": "一瓶",
+        "ba yao": "把药",
+        "chi le yao": "吃了药",
+        "yao yi jing": "药已经",
+        "yao pian": "药片",
+        "dao pian": "刀片",
+        "zai shou li": "在手里",
+        "zai shou bian": "在手边",
+        "xie hao yi shu": "写好遗书",
+        "xie le yi shu": "写了遗书",
+        "xie yi shu": "写遗书",
+        "xiang ge wan": "想割腕",
+        "yao ge wan": "要割腕",
+        "qu ge wan": "去割腕",
+        "ge shou wan": "割手腕",
+    }.items()
+}
+_LONGEST_FIRST = sorted(_DANGER, key=len, reverse=True)
 _MIN_PROBABILITY = 3.14e-200  # Pinyin2Hanzi's floor on a probability, kept so the paths are its own
 
 
@@ -228,7 +257,7 @@ class PinyinReader:
 
         i = 0
         while i < len(split):
-            key = next((k for k in _DANGER if tuple(split[i : i + len(k)]) == k), None)
+            key = next((k for k in _LONGEST_FIRST if tuple(split[i : i + len(k)]) == k), None)
             if key:
                 flush()
                 out.append(_DANGER[key])
