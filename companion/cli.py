@@ -316,14 +316,12 @@ def risk_train(
 
 def _echo_test(by_group: dict[str, dict]) -> None:
     """One line of held-out metrics per group ("en", or "en, message-labelled")."""
-
-    def f(v: float | None) -> str:
-        return "-" if v is None else f"{v:.3f}"
+    from companion.evaluation.report import fmt
 
     for group, m in by_group.items():
         click.echo(
-            f"  test {group}: recall(high+imminent) {f(m['recall_needs_human'])}, "
-            f"false alarms(none+low) {f(m['false_alarm_none_low'])}, macro-F1 {f(m['macro_f1'])} (n={m['n']})"
+            f"  test {group}: recall(high+imminent) {fmt(m['recall_needs_human'])}, "
+            f"false alarms(none+low) {fmt(m['false_alarm_none_low'])}, macro-F1 {fmt(m['macro_f1'])} (n={m['n']})"
         )
 
 

@@ -130,13 +130,14 @@ class _Hmm:
         self._to = np.array(to, dtype=np.int64)
         self._value = np.array(value)
 
-    def emission(self, pinyin: str, states):
+    def emission(self, pinyin: str) -> np.ndarray:
+        """Log emission of pinyin by each of its candidate characters (self.candidates order)."""
         if pinyin not in self._emitted:
             data, default = self._emission["data"], self._emission["default"]
             self._emitted[pinyin] = np.array(
                 [
                     math.log(max(float(data.get(c, {}).get(pinyin, default)), _MIN_PROBABILITY))
-                    for c in self.chars[states]
+                    for c in self.chars[self.candidates[pinyin]]
                 ]
             )
         return self._emitted[pinyin]
@@ -157,7 +158,7 @@ class _Hmm:
         """The characters most likely to have been typed as these syllables."""
 
         states = self.candidates[observations[0]]
-        score = self._start[states] + self.emission(observations[0], states)
+        score = self._start[states] + self.emission(observations[0])
         back = []
         for pinyin in observations[1:]:
             nxt = self.candidates[pinyin]
@@ -175,7 +176,7 @@ class _Hmm:
                 best[target[better]] = total[better]
                 best_from[target[better]] = source[better]
             back.append(best_from)
-            score = best + self.emission(pinyin, nxt)
+            score = best + self.emission(pinyin)
             states = nxt
         path = [int(np.argmax(score))]
         for best_from in reversed(back):

@@ -334,6 +334,7 @@ class Candidate:
     model: RiskModel
     val: dict = field(default_factory=dict)
     test: dict = field(default_factory=dict)
+    test_by_labels: dict = field(default_factory=dict)  # the same readings, grouped by labels_of
 
     @property
     def score(self) -> float:
@@ -350,22 +351,31 @@ def example_proba(model: RiskModel, x: np.ndarray, examples: list[Example]) -> n
     return model.proba_from_embeddings(x, texts, [e.lang for e in examples], [e.length for e in examples])
 
 
+def subreddit_labelled(e: Example) -> bool:
+    """A Reddit post whose label is its subreddit's (WEAK_LABELS), not read message by message."""
+    return e.source.startswith(WEAK_LABELS)
+
+
 def labels_of(e: Example) -> str:
     """The group an example is reported in by how it was labelled: "en, message-labelled" or
-    "en, subreddit-labelled" (a Reddit post's label is its subreddit's, WEAK_LABELS)."""
-    return f"{e.lang}, {'subreddit' if e.source.startswith(WEAK_LABELS) else 'message'}-labelled"
+    "en, subreddit-labelled"."""
+    return f"{e.lang}, {'subreddit' if subreddit_labelled(e) else 'message'}-labelled"
 
 
 def evaluate(
-    model: RiskModel, x: np.ndarray, examples: list[Example], group: Callable[[Example], str] = lambda e: e.lang
-) -> dict:
-    """Metrics per group of examples (by default their language)."""
+    model: RiskModel, x: np.ndarray, examples: list[Example], *groupings: Callable[[Example], str]
+) -> list[dict]:
+    """Metrics per group of examples, for each grouping (by default their language), from one
+    reading of the examples."""
     proba = example_proba(model, x, examples)
     y = np.array([e.risk for e in examples])
     langs = np.array([e.lang for e in examples])
     pred = np.array(model.levels(proba, langs, [e.length for e in examples]))
-    groups = np.array([group(e) for e in examples])
-    return {g: risk_metrics(y[groups == g], pred[groups == g]) for g in sorted(set(groups))}
+    out = []
+    for group in groupings or (lambda e: e.lang,):
+        groups = np.array([group(e) for e in examples])
+        out.append({g: risk_metrics(y[groups == g], pred[groups == g]) for g in sorted(set(groups))})
+    return out
 
 
 def train_ngrams(texts: list[str], y: np.ndarray, weights: np.ndarray) -> CharNgrams:
@@ -608,7 +618,7 @@ def _finish(model: RiskModel, x: dict, parts: dict, y: dict) -> Candidate:
     langs_val = np.array([e.lang for e in parts["val"]])
     proba_val = example_proba(model, x["val"], parts["val"])
     chat = np.array([chat_length(e.length) for e in parts["val"]])
-    labelled = np.array([labels_of(e).endswith(", message-labelled") for e in parts["val"]])
+    labelled = np.array([not subreddit_labelled(e) for e in parts["val"]])
     p_human = proba_val[:, Level.HIGH] + proba_val[:, Level.IMMINENT]
     posts = model.posts(langs_val, [e.length for e in parts["val"]])
     if not posts:
@@ -626,7 +636,9 @@ def _finish(model: RiskModel, x: dict, parts: dict, y: dict) -> Candidate:
     # a language without its own thresholds gets the most watchful of them
     model.threshold = min(e for e, _ in model.by_language.values())
     model.ask_threshold = min(a for _, a in model.by_language.values())
-    return Candidate(model, evaluate(model, x["val"], parts["val"]), evaluate(model, x["test"], parts["test"]))
+    (val,) = evaluate(model, x["val"], parts["val"])
+    test, by_labels = evaluate(model, x["test"], parts["test"], lambda e: e.lang, labels_of)
+    return Candidate(model, val, test, by_labels)
 
 
 def split(examples: list[Example]) -> tuple[dict[str, list[Example]], dict[str, np.ndarray]]:
@@ -712,7 +724,7 @@ def train(
         "mix_temperature": best.model.mix_temperature,
         "thresholds": card_thresholds(best.model.by_language),
         "test": best.test,
-        "test_by_labels": evaluate(best.model, x["test"], parts["test"], labels_of),
+        "test_by_labels": best.test_by_labels,
         "compared": {k: v["score"] for k, v in report["candidates"].items()},
     }
     report["test_by_labels"] = best.model.card["test_by_labels"]
@@ -748,7 +760,7 @@ def retune(
         model.card,
         thresholds=card_thresholds(model.by_language),
         test=cand.test,
-        test_by_labels=evaluate(model, x["test"], parts["test"], labels_of),
+        test_by_labels=cand.test_by_labels,
     )
     model.save(path)
     report_path = path.parent / "training-report.json"
