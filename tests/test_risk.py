@@ -351,6 +351,8 @@ def test_ordinary_pinyin_is_not_handed_off(scorer, text):
         "我準備好了，今晚就跳樓",
         "k1ll mys3lf tonight",
         "su1c1de is the only way out",
+        "我諗過自殺，唔想再活落去",  # written Cantonese
+        "我今晚食咗成樽安眠藥",
     ],
 )
 def test_traditional_characters_and_digits_for_letters_are_read_as_meant(scorer, text):

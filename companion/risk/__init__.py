@@ -6,8 +6,9 @@ of a message alone (SENTENCE_READING). The worst reading wins. Patterns only rai
 Instructions inside a message ("ignore your rules", "don't flag this") are cut out before a
 second reading, so they can dilute nothing; the text with them is still scored too. English
 typed in a hurry ("i wnat to dei") is read again with its slips corrected (`spelling`), and
-Chinese typed in pinyin ("wo bu xiang huo le") is read again in characters (`pinyin`), and
-traditional characters in simplified ones (`traditional`).
+Chinese typed in pinyin ("wo bu xiang huo le") is read again in characters (`pinyin`),
+traditional characters in simplified ones (`traditional`) and written Cantonese in Mandarin
+words (`cantonese`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 from companion.language import detect_language
 from companion.risk import patterns
+from companion.risk.cantonese import mandarin
 from companion.risk.levels import NAMES, Level
 from companion.risk.model import RiskModel, load_model, model_text
 from companion.risk.pinyin import PinyinReader
@@ -142,14 +144,16 @@ class RiskScorer:
 
     def _retyped(self, text: str, language: str) -> list[tuple[str, str, str]]:
         """(how, text, language) of the message read again as its writer meant it: Chinese typed
-        in pinyin spelt in characters, traditional characters in simplified ones, or else English
-        with its typing slips corrected."""
+        in pinyin spelt in characters, Cantonese in Mandarin words and traditional characters in
+        simplified ones, or else English with its typing slips corrected."""
         hanzi = self.pinyin.hanzi(text)
         if hanzi:  # pinyin is not misspelt English
             return [("pinyin read as characters", hanzi, "zh")]
         found = []
-        if language == "zh" and (simple := simplified(text)):
-            found.append(("read in simplified characters", simple, "zh"))
+        if language == "zh":
+            spoken = mandarin(text)  # written Cantonese, in Mandarin words
+            if again := simplified(spoken or text) or spoken:
+                found.append(("read in standard Chinese" if spoken else "read in simplified characters", again, "zh"))
         corrected = self.speller.correct(text) if language == "en" else text
         if corrected != text:
             found.append(("slips corrected", corrected, language))

@@ -63,7 +63,8 @@ _NOT_A_JOKE = (
     r"\b(?:(?:i'?m |im |i am )?not (?:even )?(?:joking|kidding|playing|exaggerating|being dramatic)|"
     r"no (?:joke|jk|cap)|not (?:a |the )?(?:joke|meme)(?: kind| way| this time)?|i mean it|"
     r"i(?:'?m| am|m) (?:dead |deadass |being )?serious|not (?:saying|meaning) it (?:the way|like)|"
-    r"(?:tired of|done) pretending (?:it'?s|its|it is) (?:a joke|a meme|funny)|actually mean it|for real this time)\b"
+    r"(?:tired of|done) pretending (?:it'?s|its|it is) (?:a joke|a meme|funny)|actually mean it|for real this time|"
+    r"(?:i )?(?:wasn'?t|was not|wasnt|(?:i'?m|im|i am) not|not) bluffing)\b"
 )
 _DENIED = r"\b(?:never|wouldn'?t|won'?t|not going to|not gonna|don'?t want to|do not want to|would not|isn'?t)\b"
 # signs in the body that a dose was an overdose
@@ -95,6 +96,7 @@ EN_RULES: tuple[Rule, ...] = (
         _I + r"(?:took|taken|swallowed|downed)\s+(?:all (?:of )?(?:my|the|them)|"
         r"(?:a |the )?(?:whole|entire) (?:bottle|pack|box|packet)|"
         r"(?:a bunch of|too many|lots of|a lot of|all my|all the|all of my|the) " + _DRUGS + r")",
+        unless=_EN_PAST,  # "a year ago today i took a bunch of pills": a past attempt
     ),
     _en(
         "en.overdose-count",  # a count of ten or more, the "I" often dropped in chat
@@ -125,6 +127,15 @@ EN_RULES: tuple[Rule, ...] = (
         r"\bi\s+(?:just\s+|already\s+)?(?:overdosed|od'?d)\b(?!\s+on\s+(?!(?:my\s+|the\s+|his\s+|her\s+|some\s+|"
         r"\w+'s\s+)?(?:" + _DRUG_WORDS + r"|heroin|fentanyl|opioids|oxy\w*|xanax|insulin)\b))",
         unless=_EN_PAST,
+    ),
+    _en(
+        "en.poison-taken",  # a household or farm poison swallowed; not "drank bleach by accident"
+        Level.IMMINENT,
+        r"(?:\bi\s+|^\W*|[.!?,;]\s*)(?:just\s+|already\s+)?(?:drank|drunk|swallowed|downed|took|had|ate)\s+"
+        r"(?:(?:some|a lot of|loads of|half|half of|a (?:bottle|cup|glass|mouthful|capful) of|"
+        r"half (?:a|the) (?:bottle|cup|glass) of|the (?:whole )?(?:bottle of )?)\s*)?"
+        r"(?:the\s+)?(?:bleach|antifreeze|rat poison|weed ?killer|pesticide|paraquat|drain cleaner|poison)\b",
+        unless=_EN_PAST + r"|\b(?:accident(?:ally)?|by mistake|mistook|thought it was)\b",
     ),
     _en(
         "en.means-at-hand",
@@ -327,6 +338,21 @@ EN_RULES: tuple[Rule, ...] = (
         r"(?:to|of)\s+(?:die|dying|kill myself|end (?:it|my life|things)|commit suicide|suicide)\b",
     ),
     _en(
+        "en.means-question-concealed",  # a question about heights or deadly doses, and "don't ask why"
+        Level.HIGH,
+        r"\b(?:(?:tallest|highest)\s+(?:[\w']+\s+){0,3}?"
+        r"(?:building|bridge|roof|rooftop|car ?park|parking (?:garage|structure)|tower|cliff)s?|"
+        r"(?:get|go|get up)\s+(?:onto|on|up to)\s+the\s+roof|roof access|"
+        r"(?:dangerous|deadly|lethal|fatal)\s+(?:[\w']+\s+){0,3}?(?:meds|pills|tablets|medications?|medicines?|drugs)|"
+        r"(?:meds|pills|tablets|medications?|medicines?|drugs)\s+(?:[\w']+\s+){0,4}?(?:dangerous|deadly|lethal|fatal)\s+"
+        r"to\s+(?:mix|take|combine))\b",
+        # the "don't ask why", in a message with no sign of a joke or homework anywhere
+        also=r"^(?![\s\S]*\b(?:lol|lmao|haha\w*|for (?:a|my|the) (?:bet|quiz|project|essay|class|story|book)|pub quiz|"
+        r"trivia)\b)[\s\S]*\b(?:(?:don'?t|dont|do not|no need to) ask (?:me )?why|i (?:just |really )?need to know|"
+        r"(?:don'?t|dont|do not) lecture me|(?:don'?t|dont|do not) (?:try to )?talk me out|no questions asked|"
+        r"(?:won'?t|wont|not gonna|not going to) (?:say|tell you|explain) why)\b",
+    ),
+    _en(
         "en.suicidal-now",
         Level.HIGH,
         r"\bi(?:'?m| am|'?ve been| have been)\s+(?:so\s+|really\s+|very\s+|feeling\s+|getting\s+|extremely\s+)?"
@@ -355,7 +381,8 @@ EN_RULES: tuple[Rule, ...] = (
     _en(
         "en.decided",
         Level.HIGH,
-        r"\bi(?:'?ve| have)?\s+(?:decided|made up my mind)\s+(?:that\s+)?"
+        r"\bi(?:'?ve| have)?\s+(?:kind of\s+|kinda\s+|sort of\s+|pretty much\s+|basically\s+|finally\s+|already\s+)?"
+        r"(?:decided|made up my mind)\s+(?:that\s+)?"
         r"(?:i\s+(?:don'?t|do not|dont)\s+(?:want|wanna)\s+(?:to\s+)?"
         r"(?:be alive|be here|wake up|(?:live|exist)(?=\s*(?:[.!,;]|$)|\s+(?:anymore|any longer|like this)))|"
         r"to\s+(?:die|end it|end my life|kill myself|do it)\b|"
@@ -394,11 +421,13 @@ EN_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"\bby\s+the\s+time\s+(?:you|anyone|someone|u)\s+reads?\s+this\b|"
         r"\bthis\s+is\s+(?:my|the)\s+(?:last|final)\s+(?:post|message|text|goodbye|note)\b|"
+        r"\bthis\s+is\s+(?:my\s+)?goodbye\b(?!\s+(?:to|for)\s+(?:my|the|this|summer|school|\w+ing)\b)|"
         r"\bgoodbye\s+(?:everyone|everybody|world|all|forever|guys)\b|"
         r"\bi(?:'?m| am)\s+not\s+(?:gonna|going to)\s+be\s+(?:around|here|alive)\s+(?:next|much longer|by)\b|"
         r"\bi\s+(?:won'?t|will not)\s+be\s+(?:alive|around much longer|here much longer|here for much longer)\b",
         also=r"\b(?:sorry|forgive|love (?:you|u)|can'?t (?:do this|take it|go on)|won'?t be here|"
-        r"(?:i'?ll|i will) be gone|i'?m gone|dead|die|burden|tired of|(?:doesn'?t|won'?t|does not) matter|no point)\b",
+        r"(?:i'?ll|i will) be gone|i'?m gone|dead|die|burden|tired of|(?:doesn'?t|won'?t|does not) matter|no point|"
+        r"tell (?:my |\w+ )?\w+ (?:that )?i lov(?:ed|e)|thank (?:you|u) for (?:everything|listening|being))\b",
     ),
 )
 
@@ -489,6 +518,25 @@ ZH_RULES: tuple[Rule, ...] = (
         r"(?:的)?" + _ZH_DRUGS,
     ),
     _zh(
+        "zh.overdose-all",  # "把抽屉里攒的药全吃了": a hoard or all of it; not "妈妈让我把药吃了", "把药都吃了"
+        Level.IMMINENT,
+        r"把[^，。！？,.!?]{0,10}?(?:(?:(?:攒|存|囤|藏|留)(?:了|着|下)?(?:的|来的)|一整?[瓶板盒]|整[瓶板盒]|所有的?|剩下的|那些)"
+        r"[^，。！？,.!?]{0,4}?"
+        + _ZH_DRUGS
+        + r"(?:都|全|全部|一下子|一口气|一次性)?|"
+        + _ZH_DRUGS
+        + r"(?:全|全部|一下子|一口气|一次性))"
+        r"(?:吃|吞|喝)(?:了|完|光|掉|下去)",
+        unless=r"医生|按时|按医嘱|感冒|发烧|退烧|以前|之前|曾经|小时候|[他她]把",
+    ),
+    _zh(
+        "zh.poison-taken",  # paraquat, pesticide, rat poison: still a leading means among young Chinese
+        Level.IMMINENT,
+        r"(?:喝|吃|吞)(?:了|下|下了|掉)(?:半瓶|一瓶|一整瓶|整瓶|一口|几口|一些|一点|点|好多|很多|半杯|一杯)?的?"
+        r"(?:百草枯|农药|敌敌畏|老鼠药|鼠药|杀虫剂|除草剂|毒药|洁厕灵|消毒液|漂白水|漂白剂)",
+        unless=r"不小心|误|以前|之前|曾经|小时候|新闻|电视|[他她]们?(?:喝|吃)|有人",
+    ),
+    _zh(
         "zh.means-at-hand",
         Level.IMMINENT,
         r"(?:药|安眠药|刀片?|绳子)(?:已经)?(?:就)?(?:摆在|放在|就在|拿在|握在)(?:我)?(?:的)?(?:面前|手边|手里|手上|桌上)",
@@ -575,7 +623,8 @@ ZH_RULES: tuple[Rule, ...] = (
     _zh(
         "zh.giving-away",
         Level.HIGH,
-        r"(?:东西|钱|账号|游戏账号|宠物|衣服|书|手机)(?:和[\u4e00-\u9fff]{1,6})?(?:都|全)?(?:送给|送人|留给)",
+        r"(?:东西|钱|账号|游戏账号|宠物|衣服|书|手机|猫|狗|仓鼠|兔子)(?:和[\u4e00-\u9fff]{1,6})?(?:都|全|也)?"
+        r"(?:送给|送人|留给|托付给|交给)",
         also=r"用不上|不需要了|留着也没用|用不着|以后也",
     ),
     _zh(
@@ -609,6 +658,8 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?:吃|吞|喝)(?:多少|几)(?:片|颗|粒|瓶|盒)?[\u4e00-\u9fff]{0,6}(?:会|能|才能|就能|可以)(?:死|致死|没命)|"
         r"(?:怎么|怎样|如何|用什么(?:方法|办法)?)(?:死|自杀)(?:比较|最|才)?(?:不痛|不疼|没有痛苦|没痛苦|快|快一点|干脆|舒服)|"
+        r"(?:怎么|怎样|如何)(?:走|离开)得?(?:比较|最|才能?)?(?:不痛苦|不痛|不疼|没有痛苦|没痛苦|安详)|"
+        r"(?:怎么|怎样|如何)(?:才能|才可以|可以)?让自己(?:彻底|快点|直接|安静地|不痛苦地|一次性)?(?:死掉?|没命)|"
         r"(?:不痛|不疼|没有痛苦|最快|最简单|无痛)的?(?:死法|自杀方法|自杀方式|死的方法)|"
         r"(?:怎么|怎样|如何)(?:死|自杀)(?:才能|才会|才|会|能|可以)?(?:不(?:是很|会很|太|那么)?|没(?:那么|有那么)?)(?:痛|疼)|"
         r"自杀(?:会不会|会)(?:很)?(?:痛|疼)|"
@@ -636,6 +687,16 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?:我就|我会|我真的会)(?:去)?(?:死|自杀|跳楼|跳下去|结束自己)",
         also=r"说到做到|不是(?:在)?(?:开玩笑|说气话|气话)|没(?:有)?(?:在)?开玩笑|我是认真的|言出必行",
+    ),
+    _zh(
+        "zh.means-question-concealed",  # "学校最高的是哪栋楼，天台能上去吗" with "别问为什么"
+        Level.HIGH,
+        r"(?:最高的?(?:是)?(?:哪栋|哪座|哪个|哪幢)?(?:楼|大楼|桥|建筑)|天台|楼顶|顶楼)[^。！？?]{0,10}?"
+        r"(?:能不能|能|可以|怎么|让不让)(?:上去|上|进去)|"
+        r"(?:哪些|什么|哪种)药[^。！？?]{0,6}?(?:一起吃|混着吃|同时吃|吃多了|吃多少)[^。！？?]{0,4}?"
+        r"(?:会|能|就)?(?:出事|出人命|死|致命|危险)",
+        also=r"^(?![\s\S]*(?:哈哈|笑死|作业|课题|考试题|拍照|毕业照|看风景))[\s\S]*"
+        r"(?:别问为什么|不要问为什么|别问我为什么|不用问为什么|你别管|别管为什么|我需要知道|别劝我|别说教)",
     ),
     _zh(
         "zh.goodbye",
