@@ -144,6 +144,14 @@ EN_RULES: tuple[Rule, ...] = (
         r"next to me|ready)\b",
     ),
     _en(
+        "en.means-laid-out",  # "the tablets are counted out on my desk … i'm just waiting"
+        Level.IMMINENT,
+        r"\b(?:the |my |all (?:the |my )?)?(?:pills|tablets|meds)\s+(?:are\s+)?(?:all\s+)?"
+        r"(?:counted out|lined up|laid out)\b",
+        also=r"\b(?:waiting|wait|tonight|ready|enough|goodbye|sorry|done|won'?t (?:need|wake)|kill myself|end it|"
+        r"die)\b",
+    ),
+    _en(
         "en.means-held",
         Level.IMMINENT,
         r"\bi(?:'?ve| have)\s+(?:got\s+)?(?:the |my |all the |all my )?"
@@ -205,8 +213,8 @@ EN_RULES: tuple[Rule, ...] = (
     _en(
         "en.letters-left",  # goodbye letters not called that: "wrote letters to my parents … my passwords"
         Level.IMMINENT,
-        _I + r"(?:written|wrote|left|finished)\s+(?:(?:a|the|some)\s+)?(?:letters?|notes?)\s+(?:to|for)\s+"
-        r"(?:my|each|every|all|everyone|the people)\b",
+        _I + r"(?:written|wrote|left|finished|put|hid|placed)\s+(?:(?:a|the|some|my)\s+)?(?:letters?|notes?)\s+"
+        r"(?:to|for)\s+(?:my|each|every|all|everyone|the people)\b",
         also=r"\b(?:passwords?|goodbye|when i'?m gone|after i'?m gone|(?:will|'ll) find (?:them|it)|funeral|"
         r"song i want|the night|won'?t be (?:here|around)|not doing it because)\b",
     ),
@@ -321,6 +329,16 @@ EN_RULES: tuple[Rule, ...] = (
         r"ok|okay|alright|fine) (?:after|when|once))\b",
     ),
     _en(
+        "en.settling-affairs",  # "paid back everyone i owed, cleaned my room so nobody has to do it after"
+        Level.HIGH,
+        r"\bso\s+(?:nobody|no one|no-one|my (?:mum|mom|parents|family))\s+(?:has|have|needs?|will have)\s+to\s+"
+        r"(?:do it|deal with (?:it|them|my stuff)|clean (?:it|up)|sort (?:it|them|my stuff|things) out)\s+"
+        r"(?:after|afterwards|when i'?m gone|after i'?m gone)\b|"
+        r"\b(?:paid|paying) (?:back )?(?:everyone|everybody|all the people) i (?:owed?|owe money to)\b",
+        also=r"\b(?:so\s+(?:nobody|no one)|deleted (?:all )?my (?:socials|accounts|instagram|tiktok|snap\w*)|gave away|"
+        r"won'?t need|after i'?m gone|when i'?m gone|calm|goodbye|letters?|note)\b",
+    ),
+    _en(
         "en.self-harm-act",
         Level.HIGH,
         r"\bi\s+(?:cut|hurt|burned|burnt|harmed)\s+myself\s+(?:again|today|tonight|last night|just now)\b|"
@@ -331,11 +349,18 @@ EN_RULES: tuple[Rule, ...] = (
         "en.method-question",
         Level.HIGH,
         r"\bhow\s+(?:many|much)\s[^.?!\n]{1,60}?\b(?:to\s+(?:die|kill (?:me|myself|a person|someone)|overdose|od|"
+        r"(?:not|never) wake (?:back )?up(?!\s+(?:late|early|on time|in time|tired|at|for|before|after))|"
         r"stop (?:my|your|a) heart|end (?:it|my life))|kill (?:me|myself|a person|someone)|be fatal|be lethal)\b|"
         r"\bhow\s+(?:many|much)\s+(?:of\s+)?(?:[\w']+\s+){0,3}?" + _DRUGS + r"\b[^.?!\n]{0,40}?"
         r"\b(?:(?:not|never) wake (?:back )?up|(?:so|and) (?:i|you) (?:don'?t|dont|never) wake up)\b|"
         r"\b(?:painless|easiest|easy|quickest|quick|fastest|least painful|best|surest|peaceful)\s+(?:way|method)s?\s+"
-        r"(?:to|of)\s+(?:die|dying|kill myself|end (?:it|my life|things)|commit suicide|suicide)\b",
+        r"(?:to|of)\s+(?:die|dying|kill myself|end (?:it|my life|things)|commit suicide|suicide)\b|"
+        # how high is lethal: "which bridge is high enough that you wouldn't survive the fall"
+        r"\b(?:high|tall) enough (?:that |so (?:that )?)?(?:you|u|i|someone|a person|people) "
+        r"(?:would(?:n'?t| not)|won'?t|will not|can'?t|could(?:n'?t| not)|don'?t) (?:survive|live|make it)\b|"
+        r"\b(?:high|tall) enough to (?:die|kill (?:you|me|myself|someone))\b|"
+        r"\b(?:reading|read|looking|looked|googling|googled|searching|searched|researching|researched)\s+(?:up\s+)?"
+        r"(?:about\s+|on\s+|into\s+)?how long (?:it )?(?:takes?|would take|will take) to die\b",
     ),
     _en(
         "en.means-question-concealed",  # a question about heights or deadly doses, and "don't ask why"
@@ -350,7 +375,8 @@ EN_RULES: tuple[Rule, ...] = (
         also=r"^(?![\s\S]*\b(?:lol|lmao|haha\w*|for (?:a|my|the) (?:bet|quiz|project|essay|class|story|book)|pub quiz|"
         r"trivia)\b)[\s\S]*\b(?:(?:don'?t|dont|do not|no need to) ask (?:me )?why|i (?:just |really )?need to know|"
         r"(?:don'?t|dont|do not) lecture me|(?:don'?t|dont|do not) (?:try to )?talk me out|no questions asked|"
-        r"(?:won'?t|wont|not gonna|not going to) (?:say|tell you|explain) why)\b",
+        r"(?:won'?t|wont|not gonna|not going to) (?:say|tell you|explain) why|"
+        r"(?:ignore|forget|skip) (?:your |the |all )?(?:safety )?(?:rules|instructions|guidelines|warnings))\b",
     ),
     _en(
         "en.suicidal-now",
@@ -415,6 +441,14 @@ EN_RULES: tuple[Rule, ...] = (
         r"\bi\s+(?:should|might as well|will|'ll|am going to|'m going to|'m gonna)\s+(?:just\s+)?do it\b",
         also=r"\b(?:better off without me|a burden|kill myself|end it|don'?t want to (?:live|be alive|be here))\b",
         unless=_DENIED,
+    ),
+    _en(
+        "en.not-around-after",  # "after tonight i won't be around"; not a trip or a phone ban
+        Level.IMMINENT,
+        r"\bafter\s+(?:tonight|today|tomorrow|this week(?:end)?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\s*,?\s+"
+        r"i\s+(?:won'?t|wont|will not)\s+be\s+(?:around|here|alive)\b",
+        unless=r"\b(?:camping|holiday|trip|vacation|away|travel\w*|flight|fly\w*|visit\w*|exams?|busy|offline|wi-?fi|"
+        r"signal|phone|grounded|for (?:a|the|two|three) (?:week|day|month)s?|until|till|back on)\b",
     ),
     _en(
         "en.goodbye",
@@ -535,6 +569,17 @@ ZH_RULES: tuple[Rule, ...] = (
         r"(?:喝|吃|吞)(?:了|下|下了|掉)(?:半瓶|一瓶|一整瓶|整瓶|一口|几口|一些|一点|点|好多|很多|半杯|一杯)?的?"
         r"(?:百草枯|农药|敌敌畏|老鼠药|鼠药|杀虫剂|除草剂|毒药|洁厕灵|消毒液|漂白水|漂白剂)",
         unless=r"不小心|误|以前|之前|曾经|小时候|新闻|电视|[他她]们?(?:喝|吃)|有人",
+    ),
+    _zh(
+        "zh.charcoal-and-tape",  # charcoal with tape to seal a room: preparation, not a barbecue
+        Level.IMMINENT,
+        r"(?:烧炭|木炭|炭)[^。！？?]{0,12}?(?:胶纸|胶带|胶布|封箱带|封窗|封门)|(?:胶纸|胶带|胶布|封箱带)[^。！？?]{0,12}?(?:烧炭|木炭|炭)",
+        unless=r"烧烤|烤肉|BBQ|bbq|烤串|火锅|手工|作业|新闻",
+    ),
+    _zh(
+        "zh.no-more-me",  # "之后就不会再有我": not "以后不会再有我这么好的朋友"
+        Level.HIGH,
+        r"(?:之后|以后|明天|过了今晚|今晚过后|从此)(?:就|也)?(?:不会|不)再有我(?!这|那|一样|这样|那样|这么|那么|的)",
     ),
     _zh(
         "zh.means-at-hand",
@@ -658,7 +703,10 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?:吃|吞|喝)(?:多少|几)(?:片|颗|粒|瓶|盒)?[\u4e00-\u9fff]{0,6}(?:会|能|才能|就能|可以)(?:死|致死|没命)|"
         r"(?:怎么|怎样|如何|用什么(?:方法|办法)?)(?:死|自杀)(?:比较|最|才)?(?:不痛|不疼|没有痛苦|没痛苦|快|快一点|干脆|舒服)|"
-        r"(?:怎么|怎样|如何)(?:走|离开)得?(?:比较|最|才能?)?(?:不痛苦|不痛|不疼|没有痛苦|没痛苦|安详)|"
+        r"(?:怎么|怎样|如何|哪种方式|什么方式|哪种方法|什么方法|哪种办法)(?:走|离开|死)得?(?:比较|最|才能?)?"
+        r"(?:不痛苦|不痛|不疼|没有痛苦|没痛苦|安详)|"
+        r"(?:什么|哪种|哪些)药[^。！？?]{0,8}?(?:最容易|容易|最快|最能)(?:死|致死|没命)|"
+        r"割(?:哪里|哪儿|哪个地方|哪个位置|哪)(?:最快|会死|死得快|最容易死|能死)|"
         r"(?:怎么|怎样|如何)(?:才能|才可以|可以)?让自己(?:彻底|快点|直接|安静地|不痛苦地|一次性)?(?:死掉?|没命)|"
         r"(?:不痛|不疼|没有痛苦|最快|最简单|无痛)的?(?:死法|自杀方法|自杀方式|死的方法)|"
         r"(?:怎么|怎样|如何)(?:死|自杀)(?:才能|才会|才|会|能|可以)?(?:不(?:是很|会很|太|那么)?|没(?:那么|有那么)?)(?:痛|疼)|"
@@ -697,6 +745,12 @@ ZH_RULES: tuple[Rule, ...] = (
         r"(?:会|能|就)?(?:出事|出人命|死|致命|危险)",
         also=r"^(?![\s\S]*(?:哈哈|笑死|作业|课题|考试题|拍照|毕业照|看风景))[\s\S]*"
         r"(?:别问为什么|不要问为什么|别问我为什么|不用问为什么|你别管|别管为什么|我需要知道|别劝我|别说教)",
+    ),
+    _zh(
+        "zh.last-talk",  # "这是最后一次跟你说话，拜拜"; not "这是最后一次跟你讲这道题"
+        Level.HIGH,
+        r"这(?:个)?(?:是|系)?(?:最后|最後)一次(?:跟|和|同)你(?:说话|讲话|聊天)",
+        also=r"拜拜|再见|谢谢你|多谢|对不起|永别|不在了|走了|保重",
     ),
     _zh(
         "zh.goodbye",
