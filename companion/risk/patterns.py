@@ -61,7 +61,7 @@ _KILL_SELF_WORDS = (
 # said of a suicide statement to mean it: "kms. actually. not the meme kind."
 _NOT_A_JOKE = (
     r"\b(?:(?:i'?m |im |i am )?not (?:even )?(?:joking|kidding|playing|exaggerating|being dramatic)|"
-    r"no (?:joke|jk|cap)|not (?:a |the )?(?:joke|meme)(?: kind| way| this time)?|i mean it|"
+    r"no (?:joke|jk|cap)|not (?:a |the )?(?:joke|meme)(?: kind| way| this time)?|i mean (?:it|that|this)|"
     r"i(?:'?m| am|m) (?:dead |deadass |being )?serious|not (?:saying|meaning) it (?:the way|like)|"
     r"(?:tired of|done) pretending (?:it'?s|its|it is) (?:a joke|a meme|funny)|actually mean it|for real this time|"
     r"(?:i )?(?:wasn'?t|was not|wasnt|(?:i'?m|im|i am) not|not) bluffing)\b"
@@ -363,10 +363,26 @@ EN_RULES: tuple[Rule, ...] = (
         r"(?:about\s+|on\s+|into\s+)?how long (?:it )?(?:takes?|would take|will take) to die\b",
     ),
     _en(
+        "en.lethal-dose",  # "what's the lethal dose of paracetamol for someone 50kg"; not a pet's or a lecture's
+        Level.HIGH,
+        r"\b(?:lethal|fatal|deadly|killing|overdose)\s+(?:dose|amount|quantity|level)s?\b",
+        also=r"^(?![\s\S]*\b(?:dogs?|cats?|pets?|puppy|kitten|horses?|rats?|mice|class|lecture|exam|pharmacology|"
+        r"homework|assignment|essay|project|nursing|vet|film|movie|show|book|novel|game|character)\b)",
+    ),
+    _en(
+        "en.conditional-gone",  # "if my results are bad i'm not going to be around … i mean that"
+        Level.HIGH,
+        r"\bif\b[^.?!\n]{3,80}?\bi(?:'?m| am|m)?\s*(?:not going to|not gonna|won'?t|wont|will not)\s+be\s+"
+        r"(?:around|here|alive)\b",
+        also=_NOT_A_JOKE + r"|\b(?:anymore|any more|for good|ever again|to see (?:their|his|her|my)|to find out)\b",
+    ),
+    _en(
         "en.means-question-concealed",  # a question about heights or deadly doses, and "don't ask why"
         Level.HIGH,
         r"\b(?:(?:tallest|highest)\s+(?:[\w']+\s+){0,3}?"
         r"(?:building|bridge|roof|rooftop|car ?park|parking (?:garage|structure)|tower|cliff)s?|"
+        r"(?:which|what)\s+(?:bridge|building|roof|car ?park|cliff|tower)s?\b[^.?!\n]{0,40}?\b(?:the\s+)?"
+        r"(?:highest|tallest)|"
         r"(?:get|go|get up)\s+(?:onto|on|up to)\s+the\s+roof|roof access|"
         r"(?:dangerous|deadly|lethal|fatal)\s+(?:[\w']+\s+){0,3}?(?:meds|pills|tablets|medications?|medicines?|drugs)|"
         r"(?:meds|pills|tablets|medications?|medicines?|drugs)\s+(?:[\w']+\s+){0,4}?(?:dangerous|deadly|lethal|fatal)\s+"
@@ -376,6 +392,8 @@ EN_RULES: tuple[Rule, ...] = (
         r"trivia)\b)[\s\S]*\b(?:(?:don'?t|dont|do not|no need to) ask (?:me )?why|i (?:just |really )?need to know|"
         r"(?:don'?t|dont|do not) lecture me|(?:don'?t|dont|do not) (?:try to )?talk me out|no questions asked|"
         r"(?:won'?t|wont|not gonna|not going to) (?:say|tell you|explain) why|"
+        r"(?:for )?reasons i (?:don'?t|dont|do not) (?:wanna|want to|need to) (?:explain|say|get into)|"
+        r"asking seriously|"
         r"(?:ignore|forget|skip) (?:your |the |all )?(?:safety )?(?:rules|instructions|guidelines|warnings))\b",
     ),
     _en(
@@ -613,7 +631,11 @@ ZH_RULES: tuple[Rule, ...] = (
         r"(?:跟|和|向)[\u4e00-\u9fff]{0,8}(?:道了?别|告了?别)",
         also=r"以为我在开玩笑|只有我知道|最后一(?:次|面)|永别|不在了|以后(?:再)?(?:也)?见不到",
     ),
-    _zh("zh.end-self", Level.HIGH, r"(?:自我了断|自己了断|了断自己|了结自己|结束掉自己)"),
+    _zh(
+        "zh.end-self",
+        Level.HIGH,
+        r"(?:自我了断|自己了断|了断自己|了结自己|结束掉自己|不如(?:自己)?(?:先)?(?:了结|了断)(?!这|那|此))",
+    ),
     _zh(
         "zh.self-harm-tool",
         Level.HIGH,
@@ -670,7 +692,7 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?:东西|钱|账号|游戏账号|宠物|衣服|书|手机|猫|狗|仓鼠|兔子)(?:和[\u4e00-\u9fff]{1,6})?(?:都|全|也)?"
         r"(?:送给|送人|留给|托付给|交给)",
-        also=r"用不上|不需要了|留着也没用|用不着|以后也",
+        also=r"用不上|不需要了|留着也没用|用不着|以后也|我走了?(?:以后|之后)|我不在了?(?:以后|之后)?|有人照顾",
     ),
     _zh(
         "zh.self-harm",
@@ -702,6 +724,11 @@ ZH_RULES: tuple[Rule, ...] = (
         "zh.method-question",
         Level.HIGH,
         r"(?:吃|吞|喝)(?:多少|几)(?:片|颗|粒|瓶|盒)?[\u4e00-\u9fff]{0,6}(?:会|能|才能|就能|可以)(?:死|致死|没命)|"
+        r"(?:吃|吞|喝)(?:多少|几)(?:片|颗|粒|瓶|盒)?[\u4e00-\u9fff]{0,6}?(?:会|能|才能|才会|就能|就会|可以)"
+        r"[\u4e00-\u9fff]{0,3}?(?:不醒|醒不过来|醒不来|不会再醒|救不回来|没救)|"
+        r"(?:楼|楼顶|顶楼|天台|阳台|桥)上?(?:跳)?下去[^。！？?]{0,6}?(?:是不是|会不会|能不能)?(?:一定|肯定|必)?(?:会)?"
+        r"(?:死|没救|没命|救不回来|活不了)|"
+        r"(?:哪种|什么|哪些)药(?:吃了)?[^。！？?，,]{0,6}?(?:比较|最)?(?:不会?痛苦|没有痛苦|没痛苦|无痛)|"
         r"(?:怎么|怎样|如何|用什么(?:方法|办法)?)(?:死|自杀)(?:比较|最|才)?(?:不痛|不疼|没有痛苦|没痛苦|快|快一点|干脆|舒服)|"
         r"(?:怎么|怎样|如何|哪种方式|什么方式|哪种方法|什么方法|哪种办法)(?:走|离开|死)得?(?:比较|最|才能?)?"
         r"(?:不痛苦|不痛|不疼|没有痛苦|没痛苦|安详)|"
@@ -735,6 +762,12 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?:我就|我会|我真的会)(?:去)?(?:死|自杀|跳楼|跳下去|结束自己)",
         also=r"说到做到|不是(?:在)?(?:开玩笑|说气话|气话)|没(?:有)?(?:在)?开玩笑|我是认真的|言出必行",
+    ),
+    _zh(
+        "zh.conditional-gone",  # "如果这次再考砸，我就不会再出现在这个世界上了"
+        Level.HIGH,
+        r"(?:如果|要是|万一|假如)[^。！？?]{2,24}?(?:我)?就(?:不会再|再也不会|不会)(?:出现在这个世界上|活在这个世界上|"
+        r"在这个世界上|活着|活下去)",
     ),
     _zh(
         "zh.means-question-concealed",  # "学校最高的是哪栋楼，天台能上去吗" with "别问为什么"
