@@ -172,6 +172,11 @@ from companion.risk.patterns import match
         ("什么药吃了没有痛苦", Level.HIGH),
         ("要是被退学我就不会再活在这个世界上", Level.HIGH),
         ("还不如自己先了结", Level.HIGH),
+        ("how long does it take to bleed out from a cut", Level.HIGH),
+        ("would jumping off the 10th floor definitely kill you", Level.HIGH),
+        ("农药喝一口会死吗", Level.HIGH),
+        ("哪些药混在一起吃会致命", Level.HIGH),
+        ("一次吃多少会让人彻底醒不过来", Level.HIGH),
     ],
 )
 def test_unambiguous_statements_fire_at_their_level(text, level):
@@ -267,6 +272,9 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "从楼顶下去要坐电梯吗",
         "不如了结这件事，别吵了",
         "如果明天下雨我就不会出现在操场上",
+        "how long does it take to bake a potato",
+        "does jumping from the high board hurt your ears",
+        "农药喷多了菜会不会有残留",
         "这是最后一次跟你讲这道题了，下次自己做",
         "i wrote letters to my pen pals in france",
         "i picked up the pills from the pharmacy for my mum",

@@ -360,7 +360,10 @@ EN_RULES: tuple[Rule, ...] = (
         r"(?:would(?:n'?t| not)|won'?t|will not|can'?t|could(?:n'?t| not)|don'?t) (?:survive|live|make it)\b|"
         r"\b(?:high|tall) enough to (?:die|kill (?:you|me|myself|someone))\b|"
         r"\b(?:reading|read|looking|looked|googling|googled|searching|searched|researching|researched)\s+(?:up\s+)?"
-        r"(?:about\s+|on\s+|into\s+)?how long (?:it )?(?:takes?|would take|will take) to die\b",
+        r"(?:about\s+|on\s+|into\s+)?how long (?:it )?(?:takes?|would take|will take) to die\b|"
+        r"\bhow long (?:does|would|will) it take (?:to|for (?:you|someone|a person) to) bleed out\b|"
+        r"\b(?:does|would|will|could)\s+(?:jumping|falling|a (?:jump|fall))\s+(?:off\s+|from\s+)[^.?!\n]{1,30}?\b"
+        r"(?:definitely |actually |really |always )?(?:kill (?:you|u|someone|a person)|be fatal)\b",
     ),
     _en(
         "en.lethal-dose",  # "what's the lethal dose of paracetamol for someone 50kg"; not a pet's or a lecture's
@@ -725,14 +728,15 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?:吃|吞|喝)(?:多少|几)(?:片|颗|粒|瓶|盒)?[\u4e00-\u9fff]{0,6}(?:会|能|才能|就能|可以)(?:死|致死|没命)|"
         r"(?:吃|吞|喝)(?:多少|几)(?:片|颗|粒|瓶|盒)?[\u4e00-\u9fff]{0,6}?(?:会|能|才能|才会|就能|就会|可以)"
-        r"[\u4e00-\u9fff]{0,3}?(?:不醒|醒不过来|醒不来|不会再醒|救不回来|没救)|"
+        r"[\u4e00-\u9fff]{0,5}?(?:不醒|醒不过来|醒不来|不会再醒|救不回来|没救)|"
+        r"(?:百草枯|农药|敌敌畏|老鼠药|鼠药|杀虫剂|除草剂|安眠药)[^。！？?]{0,6}?(?:会不会|会|能不能|能)(?:死|致死|没命|致命)|"
         r"(?:楼|楼顶|顶楼|天台|阳台|桥)上?(?:跳)?下去[^。！？?]{0,6}?(?:是不是|会不会|能不能)?(?:一定|肯定|必)?(?:会)?"
         r"(?:死|没救|没命|救不回来|活不了)|"
         r"(?:哪种|什么|哪些)药(?:吃了)?[^。！？?，,]{0,6}?(?:比较|最)?(?:不会?痛苦|没有痛苦|没痛苦|无痛)|"
         r"(?:怎么|怎样|如何|用什么(?:方法|办法)?)(?:死|自杀)(?:比较|最|才)?(?:不痛|不疼|没有痛苦|没痛苦|快|快一点|干脆|舒服)|"
         r"(?:怎么|怎样|如何|哪种方式|什么方式|哪种方法|什么方法|哪种办法)(?:走|离开|死)得?(?:比较|最|才能?)?"
         r"(?:不痛苦|不痛|不疼|没有痛苦|没痛苦|安详)|"
-        r"(?:什么|哪种|哪些)药[^。！？?]{0,8}?(?:最容易|容易|最快|最能)(?:死|致死|没命)|"
+        r"(?:什么|哪种|哪些)药[^。！？?]{0,8}?(?:最容易|容易|最快|最能|会|能)(?:死|致死|没命|致命)|"
         r"割(?:哪里|哪儿|哪个地方|哪个位置|哪)(?:最快|会死|死得快|最容易死|能死)|"
         r"(?:怎么|怎样|如何)(?:才能|才可以|可以)?让自己(?:彻底|快点|直接|安静地|不痛苦地|一次性)?(?:死掉?|没命)|"
         r"(?:不痛|不疼|没有痛苦|最快|最简单|无痛)的?(?:死法|自杀方法|自杀方式|死的方法)|"
