@@ -107,8 +107,8 @@ _CONTEXTUAL = (
     (re.compile(r"(?<![关联])系(?=咪|唔|咁|啊|呀|嘅|的)"), "是"),  # simplified Cantonese 系唔系
     (re.compile(r"食(?=咗|晒|埋|完|左|了|光|[^，。！？,.!?]{0,4}[藥药])"), "吃"),  # 食咗, 食晒啲藥; not 食堂
     (re.compile(r"(?<=[吃𠝹割用送賣卖畀俾])晒"), "光"),  # 食晒 (ate them all); not 晒太陽
-    (re.compile(r"仲(?![裁夏介秋春冬])"), "还"),
-    (re.compile(r"(?<=[佢我你他她哋人])(?:話|话)"), "说"),  # 佢話 (he said); not 電話  # 仲想, 仲係; not 仲裁
+    (re.compile(r"仲(?![裁夏介秋春冬])"), "还"),  # 仲想, 仲係; not 仲裁
+    (re.compile(r"(?<=[佢我你他她哋人])(?:話|话)"), "说"),  # 佢話 (he said); not 電話
     (re.compile(r"俾(?=[我你佢他她人])"), "给"),
 )
 _WORD = re.compile("|".join(sorted(map(re.escape, _WORDS), key=len, reverse=True)))
