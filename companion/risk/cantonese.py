@@ -104,7 +104,7 @@ _WORDS = {
 _CONTEXTUAL = (
     (re.compile(r"[係系]咪"), "是不是"),
     (re.compile(r"(?<![關关聯联])係(?![數数])"), "是"),  # 我係, 唔係; not 關係
-    (re.compile(r"(?<![关联])系(?=咪|唔|咁|啊|呀|嘅|的)"), "是"),  # simplified Cantonese 系唔系
+    (re.compile(r"(?<![关联])系(?=唔|咁|啊|呀|嘅|的)"), "是"),  # simplified Cantonese 系唔系
     (re.compile(r"食(?=咗|晒|埋|完|左|了|光|[^，。！？,.!?]{0,4}[藥药])"), "吃"),  # 食咗, 食晒啲藥; not 食堂
     (re.compile(r"(?<=[吃𠝹割用送賣卖畀俾])晒"), "光"),  # 食晒 (ate them all); not 晒太陽
     (re.compile(r"仲(?![裁夏介秋春冬])"), "还"),  # 仲想, 仲係; not 仲裁

@@ -8,7 +8,8 @@ that questions, negations ("I'm not going to…") and stories about others fall 
 classifier. A rule with `also` fires only when the message contains that second sign of
 intent as well; one with `unless` does not fire when the clause it matched in also says the
 statement is about the past, about someone else or an accident ("以前经常自残" is past, but in
-"以前经常自残，最近又开始了" the second clause still fires).
+"以前经常自残，最近又开始了" the second clause still fires). One with `never` does not fire on a
+message that says, anywhere, that the question is a joke, homework or about a pet.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Rule:
     pattern: re.Pattern
     also: re.Pattern | None = None
     unless: re.Pattern | None = None
+    never: re.Pattern | None = None  # anywhere in the message
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,18 @@ def _maybe(pattern: str | None, flags: int = 0) -> re.Pattern | None:
     return re.compile(pattern, flags) if pattern else None
 
 
-def _en(rule_id: str, level: Level, pattern: str, also: str | None = None, unless: str | None = None) -> Rule:
+def _en(
+    rule_id: str,
+    level: Level,
+    pattern: str,
+    also: str | None = None,
+    unless: str | None = None,
+    never: str | None = None,
+) -> Rule:
     flags = re.IGNORECASE
-    return Rule(rule_id, level, re.compile(pattern, flags), _maybe(also, flags), _maybe(unless, flags))
+    return Rule(
+        rule_id, level, re.compile(pattern, flags), _maybe(also, flags), _maybe(unless, flags), _maybe(never, flags)
+    )
 
 
 _I = r"\bi(?:'ve| have|'m| am)?\s+(?:just\s+|already\s+|now\s+)?"
@@ -369,8 +380,8 @@ EN_RULES: tuple[Rule, ...] = (
         "en.lethal-dose",  # "what's the lethal dose of paracetamol for someone 50kg"; not a pet's or a lecture's
         Level.HIGH,
         r"\b(?:lethal|fatal|deadly|killing|overdose)\s+(?:dose|amount|quantity|level)s?\b",
-        also=r"^(?![\s\S]*\b(?:dogs?|cats?|pets?|puppy|kitten|horses?|rats?|mice|class|lecture|exam|pharmacology|"
-        r"homework|assignment|essay|project|nursing|vet|film|movie|show|book|novel|game|character)\b)",
+        never=r"\b(?:dogs?|cats?|pets?|puppy|kitten|horses?|rats?|mice|class|lecture|exam|pharmacology|"
+        r"homework|assignment|essay|project|nursing|vet|film|movie|show|book|novel|game|character)\b",
     ),
     _en(
         "en.conditional-gone",  # "if my results are bad i'm not going to be around … i mean that"
@@ -390,14 +401,13 @@ EN_RULES: tuple[Rule, ...] = (
         r"(?:dangerous|deadly|lethal|fatal)\s+(?:[\w']+\s+){0,3}?(?:meds|pills|tablets|medications?|medicines?|drugs)|"
         r"(?:meds|pills|tablets|medications?|medicines?|drugs)\s+(?:[\w']+\s+){0,4}?(?:dangerous|deadly|lethal|fatal)\s+"
         r"to\s+(?:mix|take|combine))\b",
-        # the "don't ask why", in a message with no sign of a joke or homework anywhere
-        also=r"^(?![\s\S]*\b(?:lol|lmao|haha\w*|for (?:a|my|the) (?:bet|quiz|project|essay|class|story|book)|pub quiz|"
-        r"trivia)\b)[\s\S]*\b(?:(?:don'?t|dont|do not|no need to) ask (?:me )?why|i (?:just |really )?need to know|"
+        also=r"\b(?:(?:don'?t|dont|do not|no need to) ask (?:me )?why|i (?:just |really )?need to know|"
         r"(?:don'?t|dont|do not) lecture me|(?:don'?t|dont|do not) (?:try to )?talk me out|no questions asked|"
         r"(?:won'?t|wont|not gonna|not going to) (?:say|tell you|explain) why|"
         r"(?:for )?reasons i (?:don'?t|dont|do not) (?:wanna|want to|need to) (?:explain|say|get into)|"
         r"asking seriously|"
         r"(?:ignore|forget|skip) (?:your |the |all )?(?:safety )?(?:rules|instructions|guidelines|warnings))\b",
+        never=r"\b(?:lol|lmao|haha\w*|for (?:a|my|the) (?:bet|quiz|project|essay|class|story|book)|pub quiz|trivia)\b",
     ),
     _en(
         "en.suicidal-now",
@@ -556,8 +566,15 @@ EN_MODERATE: tuple[Rule, ...] = (
 )
 
 
-def _zh(rule_id: str, level: Level, pattern: str, also: str | None = None, unless: str | None = None) -> Rule:
-    return Rule(rule_id, level, re.compile(pattern), _maybe(also), _maybe(unless))
+def _zh(
+    rule_id: str,
+    level: Level,
+    pattern: str,
+    also: str | None = None,
+    unless: str | None = None,
+    never: str | None = None,
+) -> Rule:
+    return Rule(rule_id, level, re.compile(pattern), _maybe(also), _maybe(unless), _maybe(never))
 
 
 _NOT = r"(?<![不没别])"
@@ -726,9 +743,8 @@ ZH_RULES: tuple[Rule, ...] = (
     _zh(
         "zh.method-question",
         Level.HIGH,
-        r"(?:吃|吞|喝)(?:多少|几)(?:片|颗|粒|瓶|盒)?[\u4e00-\u9fff]{0,6}(?:会|能|才能|就能|可以)(?:死|致死|没命)|"
-        r"(?:吃|吞|喝)(?:多少|几)(?:片|颗|粒|瓶|盒)?[\u4e00-\u9fff]{0,6}?(?:会|能|才能|才会|就能|就会|可以)"
-        r"[\u4e00-\u9fff]{0,5}?(?:不醒|醒不过来|醒不来|不会再醒|救不回来|没救)|"
+        r"(?:吃|吞|喝)(?:多少|几)(?:片|颗|粒|瓶|盒)?[\u4e00-\u9fff]{0,6}(?:会|能|才能|就能|可以)"
+        r"(?:死|致死|没命|[\u4e00-\u9fff]{0,5}?(?:不醒|醒不过来|醒不来|不会再醒|救不回来|没救))|"
         r"(?:百草枯|农药|敌敌畏|老鼠药|鼠药|杀虫剂|除草剂|安眠药)[^。！？?]{0,6}?(?:会不会|会|能不能|能)(?:死|致死|没命|致命)|"
         r"(?:楼|楼顶|顶楼|天台|阳台|桥)上?(?:跳)?下去[^。！？?]{0,6}?(?:是不是|会不会|能不能)?(?:一定|肯定|必)?(?:会)?"
         r"(?:死|没救|没命|救不回来|活不了)|"
@@ -780,8 +796,8 @@ ZH_RULES: tuple[Rule, ...] = (
         r"(?:能不能|能|可以|怎么|让不让)(?:上去|上|进去)|"
         r"(?:哪些|什么|哪种)药[^。！？?]{0,6}?(?:一起吃|混着吃|同时吃|吃多了|吃多少)[^。！？?]{0,4}?"
         r"(?:会|能|就)?(?:出事|出人命|死|致命|危险)",
-        also=r"^(?![\s\S]*(?:哈哈|笑死|作业|课题|考试题|拍照|毕业照|看风景))[\s\S]*"
-        r"(?:别问为什么|不要问为什么|别问我为什么|不用问为什么|你别管|别管为什么|我需要知道|别劝我|别说教)",
+        also=r"别问为什么|不要问为什么|别问我为什么|不用问为什么|你别管|别管为什么|我需要知道|别劝我|别说教",
+        never=r"哈哈|笑死|作业|课题|考试题|拍照|毕业照|看风景",
     ),
     _zh(
         "zh.last-talk",  # "这是最后一次跟你说话，拜拜"; not "这是最后一次跟你讲这道题"
@@ -882,6 +898,8 @@ def match(text: str) -> list[PatternHit]:
     """Every rule that fires on text, worst first."""
     hits = []
     for rule in RULES:
+        if rule.never and rule.never.search(text):
+            continue
         found = rule.pattern.search(text)
         if found and rule.unless and rule.unless.search(_clause(text, found.start(), found.end())):
             kept = (f for f in rule.pattern.finditer(text) if not rule.unless.search(_clause(text, *f.span())))
