@@ -28,8 +28,9 @@ def escalated(scorer: RiskScorer, texts: list[str]) -> list[bool]:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_at_most_two_percent_of_benign_messages_with_risky_words_reach_a_person(scorer, lang):
-    rows = [r for r in read_risk_rows(EVAL / "overtrigger.jsonl") if r.lang == lang]
+@pytest.mark.parametrize("name", ["overtrigger.jsonl", "overtrigger2_messages.jsonl"])
+def test_at_most_two_percent_of_benign_messages_with_risky_words_reach_a_person(scorer, name, lang):
+    rows = [r for r in read_risk_rows(EVAL / name) if r.lang == lang]
     assert len(rows) >= 100 and all(r.risk == Level.NONE for r in rows)
     flags = escalated(scorer, [r.text for r in rows])
     wrongly = [r.text for r, f in zip(rows, flags, strict=True) if f]
