@@ -585,7 +585,7 @@ _LETHAL_MEANS = (
     r"multi ?stor(?:e)?y|"
     r"towers?|balcon(?:y|ies)|tracks|trains?|motorway|highway|river|sea|reservoir|lake|drop|fall|jump(?:ing)?|"
     r"bleach|ammonia|antifreeze|poison\w*|cleaning (?:stuff|products)|chemicals|rope|noose|blade|razor|"
-    r"overdos\w+|od"
+    r"overdos\w+|od|blood"
 )
 _LETHAL_OUTCOME = (
     r"kill (?:me|you|u|someone|somebody|a person|a teenager|a human|myself)|kills? (?:you|u|someone|a person)|"
@@ -602,11 +602,13 @@ _LETHAL_OUTCOME = (
 _LETHAL_CERTAIN = (
     r"(?:definitely |certainly |actually |really |instantly )?kill (?:me|you|u|someone|somebody|a person|a teenager)|"
     r"be (?:fatal|lethal|certain)|is (?:fatal|lethal)|(?:be|is) enough to (?:die|do it|not wake up|kill|end it)|"
-    r"stops? (?:my|your|ur|someone'?s|a person'?s|the) (?:heart|breathing)|work every time"
+    r"stops? (?:my|your|ur|someone'?s|a person'?s|the) (?:heart|breathing)|work every time|"
+    r"(?:i|you|u|they|someone) (?:just )?stops? breathing"
 )
-_NOT_ABOUT_ME = (  # a pet, a game, a story or a lesson: the model reads these
+_NOT_ABOUT_ME = (  # a pet, a game, a story or a lesson: the model reads these; not "not a game", "not an essay"
+    r"(?<!not a )(?<!not an )(?<!not for a )(?<!not for an )(?<!not for my )(?<!lecture me )"
     r"\b(?:dogs?|cats?|pets?|puppy|kitten|hamster|rabbit|horses?|vet|game|gaming|minecraft|terraria|fortnite|"
-    r"skyrim|dnd|d&d|my players|character|novel|fanfic|screenplay|homework|hw|lecture|revising|revision|"
+    r"skyrim|dnd|d&d|my players|character|novel|fanfic|screenplay|homework|hw|lecture(?! me)|revising|revision|"
     r"exam|quiz|gcse|a level|coursework|essay|teacher|nurse|nursing|pharmacology|biology|bio|chem|chemistry|physics|"
     r"science class|baby|toddler|little (?:brother|sister))\b"
 )
@@ -619,12 +621,13 @@ EN_LETHAL: tuple[Rule, ...] = (
         never=_NOT_ABOUT_ME,
     ),
     _en(
-        "en.lethal-certain",  # "would a car doing 70 definitely kill me", "is 20 co-codamol enough"
+        "en.lethal-certain",  # "would a car doing 70 definitely kill me", "…iron tablets, would it kill a teenager"
         Level.HIGH,
-        r"(?:^|[.?!,;:\n]\s*|\b(?:and|but|so|like|just|lol|tho|seriously|honestly)\s+)"
-        r"(?:would|will|does|do|could|can|is|are)\b[^.?!\n]{0,60}?"
+        r"\b(?:would|will|does|do|could|can|is|are)\b[^.?!\n]{0,60}?"
         r"\b(?:" + _LETHAL_MEANS + r"|cars?|traffic|lorry|truck)\b"
-        r"[^.?!\n]{0,40}?\b(?:" + _LETHAL_CERTAIN + r")\b",
+        r"[^.?!\n]{0,40}?\b(?:" + _LETHAL_CERTAIN + r")\b|"
+        r"\b(?:" + _LETHAL_DRUGS + r")\b[^.?!\n]{0,30}?[,;]?\s*(?:would|will|could) (?:it|that|they|this) "
+        r"(?:" + _LETHAL_CERTAIN + r")\b",
         never=_NOT_ABOUT_ME,
     ),
     _en(
@@ -642,10 +645,13 @@ EN_LETHAL: tuple[Rule, ...] = (
         r"\b(?:no|without|with no|(?:don'?t|dont|doesn'?t|doesnt|do not) have (?:any )?)\s*"
         r"(?:fences?|barriers?|railings?|nets?|netting|guard ?rails?)\b|"
         r"\b(?:get|walk|go) (?:onto|on to|on|to) the (?:train |railway )?tracks\b|"
-        r"\b(?:deepest|coldest) (?:part|bit|spot)\b[^.?!\n]{0,40}?\b(?:no one|nobody|at night)\b",
+        r"\b(?:deepest|coldest) (?:part|bit|spot)\b[^.?!\n]{0,40}?\b(?:no one|nobody|at night)\b|"
+        r"\b(?:get|go) (?:up )?(?:onto|on to|up to|on) the roof\b[^.?!\n]{0,60}?\b(?:locked at night|at night|"
+        r"no one|nobody|not come (?:back )?down)\b|\bgo up and not come (?:back )?down\b",
         also=r"\b(?:cliffs?|bridges?|roofs?|rooftops?|car ?parks?|multi ?stor(?:e)?y|towers?|buildings?|tracks|"
         r"railway|level crossing|reservoir|river|edge|drop|top (?:floor|level))\b",
-        never=_NOT_ABOUT_ME + r"|\b(?:kids?|children|toddler|dangerous for)\b",
+        never=_NOT_ABOUT_ME
+        + r"|\b(?:kids?|children|toddler|dangerous for|stars|sunset|sunrise|view|photos?|party|terrace|bar)\b",
     ),
     _en(
         "en.means-acquire",  # "how do i get more of my mums sleeping pills without her noticing"
@@ -1029,7 +1035,7 @@ _ZH_LETHAL_DRUGS = (
 )
 _ZH_METHODS = r"跳楼|跳河|跳江|跳海|卧轨|上吊|割腕|烧炭|吃药|服药|过量|溺水|窒息|停药|停掉"
 _ZH_NOT_ABOUT_ME = (
-    r"残留|蔬菜|水果|猫|狗|宠物|宝宝|小孩|孩子|弟弟|妹妹|误吃|不小心|作业|课上|考试|药理|"
+    r"残留|蔬菜|水果|猫|狗|宠物|宝宝|小孩|孩子|弟弟|妹妹|误吃|不小心|作业(?!是幌子)|课上|考试|药理|"
     r"剧本杀(?!的毒药是假的)|小说|游戏|钓鱼|游泳|潜水"
 )
 ZH_LETHAL: tuple[Rule, ...] = (
@@ -1041,7 +1047,8 @@ ZH_LETHAL: tuple[Rule, ...] = (
         r"(?:" + _ZH_LETHAL_DRUGS + r")[^。！？?]{0,14}?(?:能不能|会不会|是不是就?能|能|会|就能|就)"
         r"(?:死透|死|致死|没命|走|睡过去不醒|醒不过来|停止呼吸|让心脏停跳|心脏停跳)|"
         r"(?:致死量|致命剂量|致死剂量)|(?:吃|喝)多少(?:算|是)?过量[^。！？?]{0,8}?(?:想|要|确保|醒不来|醒不过来)|"
-        r"确保的那种|一次(?:性)?(?:吃|吞)(?:一整|整)(?:盒|板|瓶)[^。！？?]{0,8}?会怎么样",
+        r"确保的那种|一次(?:性)?(?:吃|吞)(?:一整|整)(?:盒|板|瓶)[^。！？?]{0,8}?会怎么样|"
+        r"过量[^。！？?]{0,6}?(?:要|得|需要)?吃(?:几片|多少)",
         never=_ZH_NOT_ABOUT_ME,
     ),
     _zh(
@@ -1051,7 +1058,7 @@ ZH_LETHAL: tuple[Rule, ...] = (
         r"(?:够不够|够了|就够|才够|最稳|肯定(?:会)?死|能死|会死|一定(?:会)?死|活不了)|"
         r"(?:阳台|楼顶|顶楼|天台|桥上|窗户|窗台)(?:跳)?下去[^。！？?]{0,8}?(?:够了|够不够|应该够)|"
         r"(?:掉|跳|摔)下去[^。！？?]{0,6}?(?:肯定|一定|必)(?:会)?(?:死|活不了|没救|没命)|"
-        r"(?:直接|当场|马上)死还是|"
+        r"(?:直接|当场|马上)死还是|(?:撞上来|撞上去|被撞)[^。！？?]{0,4}?(?:肯定|一定|必)(?:会)?(?:死|没命|没救)|"
         r"(?:" + _ZH_METHODS + r")[^。！？?]{0,6}?(?:是不是|能不能)?(?:百分百|百分之百|一定|肯定)(?:能|会)?"
         r"(?:死|成功|没救)|"
         r"(?:" + _ZH_METHODS + r")(?:和|跟|还是)(?:" + _ZH_METHODS + r")[^。！？?]{0,6}?(?:哪个|哪种)(?:更|比较)?"
@@ -1073,7 +1080,7 @@ ZH_LETHAL: tuple[Rule, ...] = (
         "zh.means-acquire",  # "怎么能偷偷多拿点我妈的安眠药不被她发现", "没有处方怎么弄到很多曲马多"
         Level.HIGH,
         r"(?:" + _ZH_LETHAL_DRUGS + r"|绳子?|炭)[^。！？?]{0,16}?"
-        r"(?:不被[^。！？?]{0,4}发现|会不会被(?:问|怀疑)|还有什么渠道|有什么办法多买|多买几盒)|"
+        r"(?:不被[^。！？?]{0,4}发现|会(?:不会)?被(?:问|怀疑)|还有什么渠道|有什么办法多买|多买几盒)|"
         r"(?:不被[^。！？?]{0,4}发现|没有处方|不开处方|医生不给开?|不肯卖给我)[^。！？?]{0,16}?"
         r"(?:" + _ZH_LETHAL_DRUGS + r")|"
         r"(?:哪(?:里|儿|个网店)|在哪)(?:还)?(?:偷偷)?(?:能)?(?:卖|买得?到)[^。！？?]{0,6}?(?:百草枯|农药|氰化物|毒药)|"
@@ -1098,6 +1105,20 @@ ZH_LETHAL: tuple[Rule, ...] = (
         r"(?:哪几种|哪些|什么)药一起吃[^。！？?]{0,6}?(?:心脏停跳|停止呼吸|死|没命)|"
         r"(?:见效|起效)最快的毒药|走了以后[^。！？?]{0,10}?(?:样子|吓人|发现我)",
         never=_ZH_NOT_ABOUT_ME + r"|烧烤(?!会)|烤肉|火锅",
+    ),
+    _zh(
+        "zh.roof-at-night",  # "学校实验楼天台能上去吗 晚上门是不是锁的"; not "天台能上去吗？想拍毕业照"
+        Level.HIGH,
+        r"(?:天台|楼顶|顶楼)(?:能|可以)(?:随便)?上去",
+        also=r"晚上|半夜|锁|没人|够高",
+        never=_ZH_NOT_ABOUT_ME + r"|拍照|毕业照|看风景|看日出|看夜景|星星",
+    ),
+    _zh(
+        "zh.charcoal-bought",  # "炭买回来了 周六爸妈不在家就烧"; not a barbecue
+        Level.IMMINENT,
+        r"炭(?:已经|都)?买(?:回来|好|到)了",
+        also=r"烧|不在家|没人|封|周[一二三四五六日天末]|今晚|明晚|明天",
+        never=r"烧烤|烤肉|烤串|火锅|露营|取暖",
     ),
     _zh(
         "zh.poison-taken-after",  # "百草枯已经喝了两口"; the substance named first
