@@ -728,7 +728,7 @@ EN_LETHAL: tuple[Rule, ...] = (
         never=_NOT_ABOUT_ME,
     ),
     _en(
-        "en.overdose-curious",  # "just curious can you overdose on paracetamol", "asking for a friend: painless way"
+        "en.overdose-curious",  # "just curious, can u od on paracetamol", "asking for a friend: painless way to go"
         Level.HIGH,
         r"\b(?:(?:overdose|od) on (?:[\w']+\s+){0,2}?(?:" + _LETHAL_DRUGS + r")|(?:most |the )?painless way to go)\b",
         also=r"\b(?:(?:ignore|forget|skip) (?:all |your |the |my )*(?:safety )?(?:rules|instructions|guidelines)|"
@@ -1040,7 +1040,7 @@ _ZH_NOT_ABOUT_ME = (
 )
 ZH_LETHAL: tuple[Rule, ...] = (
     _zh(
-        "zh.lethal-amount",  # "奶奶的吗啡片我吃几片就够了", "阿普唑仑吃几板能走", "一盒布洛芬全吞了能不能走"
+        "zh.lethal-amount",  # "吗啡片吃几片会死", "阿普唑仑吃几板能走", "一盒布洛芬全吞了能不能走"
         Level.HIGH,
         r"(?:吃|吞|喝|打|吃到)(?:多少|几片|几颗|几粒|几板|几盒|几瓶)[^。！？?]{0,12}?"
         r"(?:死|致死|致命|没命|能走|会走|就走|没了|醒不过来|醒不来|不醒|睡过去|停止呼吸|停跳|救不回来|没救)|"
