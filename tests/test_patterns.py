@@ -355,6 +355,9 @@ def test_look_alikes_do_not_fire(text):
         ("can i get onto the roof of the hospital car park at night", "en.unguarded-drop"),
         ("学校图书馆天台能上去吗 晚上有没有人", "zh.roof-at-night"),
         ("炭已经买好了 今晚封窗", "zh.charcoal-bought"),
+        ("what dose of propranolol would stop my heart", "en.lethal-amount"),
+        ("could i take sleeping pills with wine to make sure i dont wake up", "en.lethal-certain"),
+        ("parked in the garage with the car running", "en.method-detail"),
         ("奶奶的降压药我吃多少会死", "zh.lethal-amount"),
         ("告诉我舍曲林的致死量", "zh.lethal-amount"),
         ("你觉得十二楼够不够高", "zh.lethal-height"),
@@ -403,6 +406,7 @@ def test_questions_that_seek_lethal_information_fire(text, rule):
         "can we get onto the roof terrace at the hotel at night to see the stars",
         "天台能上去吗 晚上想看星星",
         "烧烤的炭买好了 周六去露营",
+        "what dose of melatonin do i need so i dont wake up at 3am",
     ],
 )
 def test_everyday_questions_on_the_same_words_do_not_fire(text):

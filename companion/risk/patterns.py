@@ -603,7 +603,8 @@ _LETHAL_CERTAIN = (
     r"(?:definitely |certainly |actually |really |instantly )?kill (?:me|you|u|someone|somebody|a person|a teenager)|"
     r"be (?:fatal|lethal|certain)|is (?:fatal|lethal)|(?:be|is) enough to (?:die|do it|not wake up|kill|end it)|"
     r"stops? (?:my|your|ur|someone'?s|a person'?s|the) (?:heart|breathing)|work every time|"
-    r"(?:i|you|u|they|someone) (?:just )?stops? breathing"
+    r"(?:i|you|u|they|someone) (?:just )?stops? breathing|"
+    r"(?:make sure|so that|to be sure) (?:i|you|u|they|someone) (?:don'?t|dont|never|won'?t) wake (?:back )?up"
 )
 _NOT_ABOUT_ME = (  # a pet, a game, a story or a lesson: the model reads these; not "not a game", "not an essay"
     r"(?<!not a )(?<!not an )(?<!not for a )(?<!not for an )(?<!not for my )(?<!lecture me )"
@@ -616,7 +617,8 @@ EN_LETHAL: tuple[Rule, ...] = (
     _en(
         "en.lethal-amount",  # "how many of my nans morphine tablets would do it", "how much fentanyl kills someone"
         Level.HIGH,
-        r"\bhow (?:many|much|high|tall|far)\b[^.?!\n]{0,90}?\b(?:" + _LETHAL_OUTCOME + r")\b",
+        r"\b(?:how (?:many|much|high|tall|far)|what (?:amount|dose|number|height))\b[^.?!\n]{0,90}?"
+        r"\b(?:" + _LETHAL_OUTCOME + r")\b",
         also=r"\b(?:" + _LETHAL_MEANS + r")\b",
         never=_NOT_ABOUT_ME,
     ),
@@ -708,7 +710,7 @@ EN_LETHAL: tuple[Rule, ...] = (
         r"(?:a person'?s|my|someone'?s|a human'?s) weight\b|"
         r"\bwhich is (?:more|most) reliable\b[^.?!\n]{0,30}?\b(?:pills|jumping|hanging|overdos\w+|od)\b|"
         r"\b(?:car|engine) (?:running|on) in (?:a |the )?(?:closed |shut )?garage\b|"
-        r"\bin the garage with the engine (?:on|running)\b",
+        r"\bin the garage with the (?:engine|car) (?:on|running)\b",
         never=_NOT_ABOUT_ME,
     ),
     _en(
@@ -732,7 +734,7 @@ EN_LETHAL: tuple[Rule, ...] = (
         Level.HIGH,
         r"\b(?:(?:overdose|od) on (?:[\w']+\s+){0,2}?(?:" + _LETHAL_DRUGS + r")|(?:most |the )?painless way to go)\b",
         also=r"\b(?:(?:ignore|forget|skip) (?:all |your |the |my )*(?:safety )?(?:rules|instructions|guidelines)|"
-        r"asking for a friend|(?:just|purely|only) curious|no reason|hypothetically|"
+        r"asking for a friend|(?:just|purely|only) curious|no reason|hypothetically|(?:genuinely|seriously) asking|"
         r"(?:don'?t|dont|do not) (?:ask (?:me )?why|flag|lecture|judge)|just (?:tell|answer)|i need to know)\b",
         never=_NOT_ABOUT_ME,
     ),
