@@ -6,9 +6,11 @@ model reads them as ordinary sadness. A pattern can only raise a message's level
 it. Rules are written to match first-person statements only ("I took…", "我已经吃了…"), so
 that questions, negations ("I'm not going to…") and stories about others fall through to the
 classifier. A rule with `also` fires only when the message contains that second sign of
-intent as well; one with `unless` does not fire when the clause it matched in also says the
-statement is about the past, about someone else or an accident ("以前经常自残" is past, but in
-"以前经常自残，最近又开始了" the second clause still fires). One with `never` does not fire on a
+intent as well; one with `times` only when its pattern matches that many different times in
+the message (two acts of putting affairs in order, not one); one with `unless` does not fire
+when the clause it matched in also says the statement is about the past, about someone else
+or an accident ("以前经常自残" is past, but in "以前经常自残，最近又开始了" the second clause
+still fires). One with `never` does not fire on a
 message that says, anywhere, that the question is a joke, homework or about a pet.
 """
 
@@ -28,6 +30,7 @@ class Rule:
     also: re.Pattern | None = None
     unless: re.Pattern | None = None
     never: re.Pattern | None = None  # anywhere in the message
+    times: int = 1  # separate matches of pattern needed
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,17 @@ def _en(
     also: str | None = None,
     unless: str | None = None,
     never: str | None = None,
+    times: int = 1,
 ) -> Rule:
     flags = re.IGNORECASE
     return Rule(
-        rule_id, level, re.compile(pattern, flags), _maybe(also, flags), _maybe(unless, flags), _maybe(never, flags)
+        rule_id,
+        level,
+        re.compile(pattern, flags),
+        _maybe(also, flags),
+        _maybe(unless, flags),
+        _maybe(never, flags),
+        times,
     )
 
 
@@ -100,6 +110,29 @@ _INTENT = (
     r"stop me|(?:have |'?ve )?decided|made up my mind|won'?t be (?:here|around)|not be (?:here|around))\b"
 )
 
+# Separate acts of putting one's affairs in order. One alone is ordinary (a new phone
+# contract, a social-media detox); two with a time or an "after" are a plan being carried out
+# (RISK_SCALE: preparation, final arrangements).
+_AFFAIRS = (
+    r"\b(?:deleted|deleting|wiped|deactivated|closed) (?:all (?:of )?)?(?:my )?(?:socials|social media|accounts?|"
+    r"insta(?:gram)?|tiktok|snap(?:chat)?|twitter|discord|facebook|photos|search history|browser history)\b|"
+    r"\b(?:changed|reset|wrote (?:down )?|written (?:down )?|gave|left|sent) (?:all (?:of )?)?my passwords\b|"
+    r"\bmy passwords (?:written|wrote|down|for)\b|"
+    r"\b(?:cancell?ed|ended|stopped) (?:my )?(?:phone contract|contract|gym(?: membership)?|membership|"
+    r"subscriptions?|spotify|netflix|direct debits?)\b|"
+    r"\b(?:wrote|written|made|finished|typed) (?:a|my) will\b|"
+    r"\b(?:paid|paying) (?:back|off) (?:everyone|everybody|all|my debts?|what i owe\w*|the money i owe\w*)\b|"
+    r"\b(?:gave|giving) away (?:all )?my\b|"
+    r"\breturned (?:all )?(?:the )?(?:stuff|things|books|clothes) i borrowed\b|"
+    r"\b(?:cleaned|cleared|tidied) (?:out )?(?:my room|my desk|everything)\b|"
+    r"\bunfollowed everyone\b|\bsaid (?:my )?goodbyes\b"
+)
+# a fresh start, a move or a phone that was stolen: the same acts for ordinary reasons
+_AFFAIRS_ORDINARY = (
+    r"\b(?:detox|fresh start|new me|new year|moving|moved|move out|new (?:phone|job|flat|house|school)|hacked|"
+    r"stolen|spring clean|declutter\w*|minimalis\w+|broke up|break ?up|ex\b|too expensive|saving money|budget|"
+    r"focus|exams?|revis\w+|study\w*|distract\w*|screen time|cheaper|switch\w*|better deal|phone plan)"
+)
 EN_RULES: tuple[Rule, ...] = (
     _en(
         "en.overdose-taken",
@@ -338,6 +371,49 @@ EN_RULES: tuple[Rule, ...] = (
         r"when i'?m gone|after i'?m gone|"
         r"make sure (?:they|he|she|it|everyone)(?:'re|'s| are| is| will be| get)? (?:looked after|taken care of|"
         r"ok|okay|alright|fine) (?:after|when|once))\b",
+    ),
+    _en(
+        "en.affairs-in-order",  # "cancelled my phone contract and gym, wrote a will in my notes app. feel weirdly calm"
+        Level.IMMINENT,
+        _AFFAIRS,
+        also=r"\b(?:after|afterwards|when i'?m gone|tonight|tomorrow|tmrw|tmr|tmw|this weekend|"
+        r"(?:on |this |next )?(?:mon|tues|wednes|thurs|fri|satur|sun)day|weirdly calm|so calm|at peace|"
+        r"(?:just )?want(?:ed)? (?:someone|somebody|one person|you) to know|won'?t need|goodbye|letters?|note|"
+        r"want (?:it|this|everything) (?:to be )?over|nothing (?:left|else) to (?:sort|do)|loose ends|"
+        r"last (?:step|thing))\b",
+        never=_AFFAIRS_ORDINARY,
+        times=2,
+    ),
+    _en(
+        "en.place-chosen",  # "bought a one way ticket to the coast for friday, i know which cliff"
+        Level.HIGH,
+        r"\bi (?:already |just )?(?:know|picked|chose|found|worked out) (?:which|what|the exact|the right) "
+        r"(?:cliff|bridge|building|roof|rooftop|car ?park|tower|block|train|platform|tracks|"
+        r"spot on the (?:cliff|bridge))\b|"
+        r"\bone[- ]way ticket\b[^.?!\n]{0,60}?\b(?:cliffs?|bridge|jump|not coming back|won'?t need a return)\b",
+        never=r"\b(?:we|we'?re|us|everyone|swim\w*|summer|lake|tombstoning|cliff jump\w*|"
+        r"view|photos?|pictures?|sunset|sunrise|picnic|walk|hike|cycle|run|climb(?:ing)?|date|tour|"
+        r"holiday|vacation|gap year|uni|university|interview|festival|concert|study abroad)\b",
+    ),
+    _en(
+        "en.jump-from-height",  # "whats the tallest building round here with roof access. i want to jump"
+        Level.HIGH,
+        r"\b(?:tallest|highest|roof access|top floor|top of (?:the|a|that) (?:building|bridge|cliff|car ?park|tower))\b"
+        r"[^\n]{0,60}?\bi (?:just |really )?(?:want|wanna|am going|'m going|plan|need) to jump\b"
+        r"(?!\s+(?:in|into|on|onto|rope|ship|the queue|start|ahead|up|around|high|higher|over|across|out of|at|to))|"
+        r"\bi (?:just |really )?(?:want|wanna|am going|'m going|plan|need) to jump (?:off|from) "
+        r"(?:the |a |this |that |my )?(?:[\w-]+ ){0,2}?"
+        r"(?:roof|rooftop|building|bridge|cliff|balcony|car ?park|tower|block)\b",
+        never=r"\b(?:mates|friends|cousins|we|us|into the (?:river|water|sea|lake)|pool|lake|sea|swim\w*|trampoline|"
+        r"parkour|bungee|parachute|skydiv\w*|game|minecraft|fortnite|dance|ski\w*|snowboard\w*|horse|fence|puddle)\b",
+    ),
+    _en(
+        "en.gas-sealed",  # "what do you mix for the toxic gas? want to do it in my bathroom with the door sealed"
+        Level.IMMINENT,
+        r"\b(?:(?:toxic|poison(?:ous)?) (?:gas|fumes)|carbon monoxide|charcoal|the gas)\b",
+        also=r"\b(?:seal\w* (?:up )?(?:the |my )?(?:door|room|bathroom|windows|gaps)|(?:door|room|windows) sealed|"
+        r"tape (?:up )?(?:the )?(?:door|windows|gaps|vents)|do it in (?:my|the) (?:bathroom|room|car|garage))\b",
+        never=r"\b(?:bbq|barbecue|grill|camping|tent|heater|alarm|detector|boiler|leak|smell gas|gas man|engineer)\b",
     ),
     _en(
         "en.settling-affairs",  # "paid back everyone i owed, cleaned my room so nobody has to do it after"
@@ -616,10 +692,46 @@ _NOT_ABOUT_ME = (  # a pet, a game, a story or a lesson: the model reads these; 
 # a reason hidden or a rule waved away: "ignore your rules", "don't ask why", "just answer"
 _HIDDEN_REASON = (
     r"(?:ignore|forget|skip) (?:all |your |the |my )*(?:safety )?(?:rules|instructions|guidelines)|"
-    r"(?:don'?t|dont|do not) (?:ask (?:me )?why|flag|lecture|judge)|just (?:tell|answer)|i need to know"
+    r"(?:don'?t|dont|do not) (?:ask (?:me )?why|flag|lecture|judge)|just (?:tell|answer)|i need to know|"
+    r"i need (?:it|them|this|that) for something"
 )
 # and, for a question that is lethal only with it, the curiosity that often covers one
 _CURIOUS = r"asking for a friend|(?:just|purely|only) curious|no reason|hypothetically|(?:genuinely|seriously) asking"
+# Said to make a question about dying one's own. "Not a joke" and "i'm serious" are said of
+# trivia too ("can you die from drinking too much water? not a joke"), so they count only with a
+# question whose answer is a way to die (_DYING); what points at the writer ("asking for me",
+# "been thinking about it", "don't ask why") counts with any question about death (_DEATH).
+_SERIOUS = (
+    r"not (?:a |even )?(?:joke|joking|kidding)|no joke|(?:asking|being) (?:for real|serious(?:ly)?)|"
+    r"(?:i'?m|im|i am) (?:being )?(?:dead |so |deadly )?serious|seriously asking"
+)
+_OWN_QUESTION = (
+    r"not for (?:a |an |my )?(?:story|book|novel|essay|project|assignment|school|class|game|friend)|"
+    r"asking for (?:me|myself)|(?:(?:i'?ve|ive|i have) )?been thinking about (?:it|this|that|doing it)|"
+    r"keep thinking about (?:it|this|that|doing it)|because i want to (?:do|try|take) (?:it|one|them)|"
+    r"(?:that'?s|thats) (?:all |what )i want|" + _HIDDEN_REASON
+)
+# a question whose answer is a way to die: stopping existing, not waking up, a fall nobody
+# survives, a drug's overdose, the time a body takes to shut down
+_DYING = (
+    r"(?:stop|cease to) exist(?:ing)?|(?:ways?|methods?|quick|fast|easy) to (?:just )?die|"
+    r"(?:quickly|painlessly) die|die (?:quickly|fast|painlessly|peacefully)|"
+    r"(?:doesn'?t|doesnt|dont|don'?t|not|never|wouldn'?t|won'?t) "
+    r"(?:survive (?:the|a|that) (?:fall|drop|jump)|wake (?:back )?up\b(?!\s+(?:late|early|on time|in time|tired|for)))|"
+    r"(?:"
+    + _LETHAL_DRUGS
+    + r")s?\s+overdos\w+|overdos\w+\s+on\s+(?:[\w']+\s+){0,2}?(?:"
+    + _LETHAL_DRUGS
+    + r")|(?:body|organs?|heart|liver|kidneys?|everything) (?:to |would |will )?shuts? down|"
+    r"(?:till|until|before) it shuts? down|end (?:it all|my life)|kill myself"
+)
+# any question about death, for a writer who points at themselves
+_DEATH = (
+    _DYING + r"|(?:possible|enough|long) to die|definitely die|fatal|lethal|"
+    r"die from (?:taking|an? overdose|jumping|falling)|too late|no saving|can'?t be saved|"
+    r"(?:till|until|before) (?:it'?s|its|it is|everything'?s) over|fall asleep and not wake|"
+    r"overdos(?:e|ing) feels? like"
+)
 EN_LETHAL: tuple[Rule, ...] = (
     _en(
         "en.lethal-amount",  # "how many of my nans morphine tablets would do it", "how much fentanyl kills someone"
@@ -645,8 +757,11 @@ EN_LETHAL: tuple[Rule, ...] = (
         r"\b(?:floor|stor(?:e)?y|level|building|bridge|roof|cliff|car ?park|drop|fall|balcony)s?\b[^.?!\n]{0,30}?"
         r"\b(?:high|tall|big|deep) enough\b(?!\s+(?:to (?:reach|see|get|put|hang|fit|stand|climb|build|dive|swim|"
         r"jump in|bungee)|for))|\bneeds? to be a (?:big|long|high) drop\b|"
-        r"\bhighest (?:fall|drop) (?:people|anyone|someone) (?:have |has )?survived\b",
-        never=_NOT_ABOUT_ME,
+        r"\bhighest (?:fall|drop) (?:people|anyone|someone) (?:have |has )?survived\b|"
+        r"\b(?:tallest|highest) (?:bridge|building|cliff|car ?park|tower|block)\b[^.?!\n]{0,60}?"
+        r"\bhow (?:long|high|far|big|deep) (?:the|a|it'?s) (?:drop|fall)\b",
+        never=_NOT_ABOUT_ME
+        + r"|\b(?:base jump\w*|bungee|parachut\w+|skydiv\w+|roller ?coaster|ride|waterfall|photos?|view)\b",
     ),
     _en(
         "en.unguarded-drop",  # "which bit of the cliffs has no fence", "which bridges dont have nets"
@@ -699,7 +814,10 @@ EN_LETHAL: tuple[Rule, ...] = (
     _en(
         "en.method-detail",  # "does hanging hurt or is it quick", "where do you cut on the leg to hit an artery"
         Level.HIGH,
-        r"\b(?:does|is|would|will)\s+(?:hanging|drowning|bleeding out|suffocating|overdosing|an overdose|gassing)\s+"
+        r"\b(?:does|is|would|will)\s+(?:an?\s+)?(?:(?:" + _LETHAL_DRUGS + r")\s+overdose|"
+        r"overdose on (?:" + _LETHAL_DRUGS + r"))\s+(?:hurt|be painful|painful)\b|"
+        r"\b(?:does|is|would|will)\s+(?:hanging|drowning|bleeding out|suffocating|overdosing|an overdose|gassing|"
+        r"carbon monoxide|co poisoning)\s+"
         r"(?:(?:yourself|myself)\s+)?(?:hurt|painful|quick|fast|peaceful|instant)\b|"
         r"\bhow (?:do|can|would|could|should) (?:u|you|i|someone|people|a person) (?:drown|hang|suffocate|gas) "
         r"(?:yourself|myself|themselves|themself|oneself)\b|"
@@ -723,15 +841,34 @@ EN_LETHAL: tuple[Rule, ...] = (
     _en(
         "en.pack-swallowed",  # "how long does a whole pack of paracetamol take to work, i already swallowed it"
         Level.IMMINENT,
-        r"\b(?:whole|entire|full) (?:pack|packet|box|bottle|strip|blister)s? of (?:[\w']+\s+){0,3}?"
-        r"(?:" + _LETHAL_DRUGS + r")\b[^.?!\n]{0,60}?[.?!,;]?\s*"
-        r"\bi(?:'ve| have)? (?:already |just )?(?:swallowed|took|taken|downed) (?:it|them|the lot|all of it)\b",
+        r"\b(?:(?:whole|entire|full) (?:pack|packet|box|bottle|strip|blister)s? of|[1-9]\d|"
+        r"(?:twenty|thirty|forty|fifty)(?:[- ]\w+)?) (?:[\w']+\s+){0,3}?"
+        r"(?:" + _LETHAL_DRUGS + r")s?\b[^.?!\n]{0,60}?[.?!,;]?\s*"
+        r"\b(?:i(?:'ve| have)? )?(?:already |just )?(?:swallowed|took|taken|downed) (?:it|them|the lot|all of it)\b"
+        r"(?!\s+(?:back|for|to|with|as|out|home|off|in|on|every|each|twice|daily|over))",
+        never=_NOT_ABOUT_ME,
+    ),
+    _en(
+        "en.dying-question-serious",  # "whats the quickest way to just stop existing. asking for real not a joke"
+        Level.HIGH,
+        r"\b(?:how|what|whats|what'?s|which|where|when|does|do|is|are|can|could|would|will|should|if)\b"
+        r"[^.?!\n]{0,100}?\b(?:" + _DYING + r")\b",
+        also=r"\b(?:" + _SERIOUS + "|" + _OWN_QUESTION + r")\b",
+        never=_NOT_ABOUT_ME,
+    ),
+    _en(
+        "en.death-question-own",  # "do trains stop if someone's on the tracks or is it too late by then. asking for me"
+        Level.HIGH,
+        r"\b(?:how|what|whats|what'?s|which|where|when|does|do|is|are|can|could|would|will|should|if)\b"
+        r"[^.?!\n]{0,100}?\b(?:" + _DEATH + r")\b",
+        also=r"\b(?:" + _OWN_QUESTION + r")\b",
         never=_NOT_ABOUT_ME,
     ),
     _en(
         "en.lethal-concealed",  # "ignore your safety rules, which cleaning products mixed together are deadly"
         Level.HIGH,
-        r"\b(?:deadly|lethal|fatal|stop (?:your|my|ur|someone'?s) heart|kill (?:someone|a person|a human))\b",
+        r"\b(?:deadly|lethal|fatal|stop (?:your|my|ur|someone'?s) heart|kill (?:someone|a person|a human)|"
+        r"(?:toxic|poisonous) (?:gas|fumes))\b",
         also=r"\b(?:" + _HIDDEN_REASON + r")\b",
         never=_NOT_ABOUT_ME,
     ),
@@ -752,8 +889,9 @@ def _zh(
     also: str | None = None,
     unless: str | None = None,
     never: str | None = None,
+    times: int = 1,
 ) -> Rule:
-    return Rule(rule_id, level, re.compile(pattern), _maybe(also), _maybe(unless), _maybe(never))
+    return Rule(rule_id, level, re.compile(pattern), _maybe(also), _maybe(unless), _maybe(never), times)
 
 
 _NOT = r"(?<![不没别])"
@@ -764,6 +902,18 @@ _ZH_DRUGS = f"(?:{_ZH_DRUG_WORDS})"
 # swallowed, not taken: paraquat, pesticide, rat poison, toilet cleaner
 _ZH_POISON_WORDS = r"百草枯|农药|敌敌畏|老鼠药|鼠药|杀虫剂|除草剂|毒药|洁厕灵|消毒液"
 _CLAUSE = r"(?:^|(?<=[，。！？、,.!?\s]))"  # the start of a clause, where chat drops "我"
+# the same acts as _AFFAIRS: passwords handed over, accounts emptied, debts paid off, a will
+_ZH_AFFAIRS = (
+    r"密码(?:都|也|全|全部)?(?:写给|告诉|留给|发给|交给|改成|改了|全改|写下来)|"
+    r"(?:朋友圈|微博|抖音|小红书|QQ空间|空间|账号|聊天记录|相册|动态|微信)(?:和[\u4e00-\u9fff]{1,4})?"
+    r"(?:都|也|全|全部)?(?:删了|删光|删完|删掉|清空|注销)|"
+    r"(?:花呗|借呗|白条|欠的钱|欠款|债|网贷|钱)(?:[和、](?:花呗|借呗|白条|网贷))?(?:都|也|全)?(?:还清|还完|还上|转了|还了)|"
+    r"(?:手机卡|电话卡|健身卡|会员卡)(?:都|也)?(?:停了|退了|注销了|销了)|"
+    r"(?:写好了?|立了?|写了)遗嘱|"
+    r"(?:东西|衣服|书|手办)(?:都|全)?(?:送人|送给|分给)|"
+    r"(?:会员|订阅|自动续费|套餐)(?:都|也|全)?(?:退了|取消了|关了)|(?:退了|取消了)(?:会员|订阅|自动续费)|"
+    r"房间(?:都|也)?(?:收拾|打扫)(?:干净|好)了"
+)
 ZH_RULES: tuple[Rule, ...] = (
     _zh(
         "zh.overdose-taken",
@@ -786,8 +936,8 @@ ZH_RULES: tuple[Rule, ...] = (
     _zh(
         "zh.poison-taken",  # paraquat, pesticide, rat poison: still a leading means among young Chinese
         Level.IMMINENT,
-        r"(?:喝|吃|吞)(?:了|下|下了|掉)(?:半瓶|一瓶|一整瓶|整瓶|一口|几口|一些|一点|点|好多|很多|半杯|一杯)?的?"
-        r"(?:" + _ZH_POISON_WORDS + r"|漂白水|漂白剂)",
+        r"(?:喝|吃|吞)(?:了|下|下了|掉)(?:(?:半|一|两|几|好几|一整|整)?(?:大|小)?(?:瓶|口|杯|勺)|一些|一点|点|好多|很多)?的?"
+        r"(?:84)?(?:" + _ZH_POISON_WORDS + r"|漂白水|漂白剂)",
         unless=r"不小心|误|以前|之前|曾经|小时候|新闻|电视|[他她]们?(?:喝|吃)|有人",
     ),
     _zh(
@@ -812,6 +962,13 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.IMMINENT,
         r"(?:药|安眠药|刀片?|绳子|遗书)(?:都|也)?(?:已经)?准备好了",
         also=r"死|自杀|结束|走了|割|跳|活|最后|遗书",
+    ),
+    _zh(
+        "zh.pills-saved",  # "抗抑郁药我一直没吃都存着，感觉差不多够了": a hoard judged big enough
+        Level.IMMINENT,
+        r"药[^。！？?]{0,10}?(?:都)?(?:存着|攒着|囤着|存了|攒了|囤了)[^。！？?，,]{0,3}[，,\s]?[^。！？?]{0,8}?"
+        r"(?:差不多)?(?:够了|攒够|存够)",
+        never=r"维生素|保健品|钙片|过期|药箱|备用|出国|旅行|留学",
     ),
     _zh(
         "zh.at-the-edge",
@@ -884,10 +1041,40 @@ ZH_RULES: tuple[Rule, ...] = (
         f"(?:{_ME}|{_CLAUSE})" + r"(?:想|要|准备|打算|决定)(?:从|去)[\u4e00-\u9fff]{1,8}(?:跳下去|跳楼|跳下来)",
     ),
     _zh(
+        "zh.jump-when-there",  # "买好了去大桥的车票 周六 到了就跳"
+        Level.HIGH,
+        r"(?:到了|到那儿?|到那里|到那边|到地方|上去了?|站上去)(?:以后|之后)?(?:就|直接)跳(?:下去)?(?![绳舞槽过级水远高进]|下来)",
+        never=r"蹦极|跳伞|跳水|游泳|泳池|跳绳|跳舞|广场舞|伞|蹦床|床|沙发|台阶|楼梯|舞台|游戏",
+    ),
+    _zh(
+        "zh.place-chosen",  # "我知道哪个悬崖了，上周去看过一次", "买了单程票，不打算回来了"
+        Level.HIGH,
+        r"我(?:已经)?(?:知道|选好|挑好|找好|看好)(?:了)?(?:是)?(?:哪个|哪座|哪栋|哪段|哪里的?|去哪个?)?"
+        r"(?:悬崖|桥|大桥|楼|天台|楼顶|江边|河边|海边)了?(?=[，。！？,.!?\s]|$)|"
+        r"单程票[^。！？?]{0,16}?(?:不(?:打算|准备|想|会)回来|不回来了|告(?:个)?别)",
+        never=r"拍照|摄影|风景|日出|日落|夜景|旅游|旅行|徒步|露营|留学|读书|工作|上班|定居|移民|婚|宝宝",
+    ),
+    _zh(
+        "zh.urge-to-jump",  # "每天放学都去桥上站一会儿，看着水就想跳"
+        Level.HIGH,
+        r"(?:就|总是|老是|一直|好)?想(?:往下)?跳(?:下去)?(?![绳舞槽过级远高进]|下来|一跳)",
+        also=r"桥|楼顶|天台|悬崖|窗|阳台|楼上|站在(?:桥|楼|边)|往下看",
+        never=r"蹦极|跳伞|跳水|游泳|泳池|蹦床|跳舞|广场舞|跳绳|跳槽|游戏|舞台|楼梯|台阶",
+    ),
+    _zh(
         "zh.harm-others-means",
         Level.HIGH,
         r"(?:刀|刀子|棍子|武器|汽油)(?:也|都)?(?:已经)?(?:买好|准备好|带好|磨好)了?",
         also=r"弄死|杀了?(?:他|她|他们)|捅|砍|报复|收拾(?:他|她)|让(?:他|她)死",
+    ),
+    _zh(
+        "zh.affairs-in-order",  # "支付宝密码写给我妹了 花呗也还清了 朋友圈全删了 明天早上"
+        Level.IMMINENT,
+        _ZH_AFFAIRS,
+        also=r"今晚|今天|明天|明早|后天|周[一二三四五六日末]|星期[一二三四五六日天]|以后|之后|最后|说一声|告诉一个人|"
+        r"再见|用不着|用不上|安心|平静|释然|遗书|走的时候|谁也不欠|处理完了|处理好了|一步",
+        never=r"换(?:手机|号|工作|城市|学校)|搬家|毕业|戒网|断网|专心|复习|考研|高考|中考|被盗|盗号|分手|前任|省钱|太贵",
+        times=2,
     ),
     _zh(
         "zh.giving-away",
@@ -1043,10 +1230,32 @@ _ZH_LETHAL_DRUGS = (
     r"吗啡|曲马多|专注达|止痛药|感冒药|退烧药|氰化物|百草枯|农药|敌敌畏|老鼠药|毒药|清洁剂|洁厕灵|84"
 )
 _ZH_METHODS = r"跳楼|跳河|跳江|跳海|卧轨|上吊|割腕|烧炭|吃药|服药|过量|溺水|窒息|停药|停掉"
-_ZH_NOT_ABOUT_ME = (
-    r"残留|蔬菜|水果|猫|狗|宠物|宝宝|小孩|孩子|弟弟|妹妹|误吃|不小心|作业(?!是幌子)|课上|考试|药理|"
-    r"剧本杀(?!的毒药是假的)|小说|游戏|钓鱼|游泳|潜水"
+# "不是写小说", "不是作业": a disguise said not to be one
+_ZH_NOT_NEGATED = "".join(
+    f"(?<!{no})" for no in ("不是", "不是写", "不是为了", "不是为了写", "不是在写", "不是玩", "不是帮")
 )
+_ZH_NOT_ABOUT_ME = _ZH_NOT_NEGATED + (
+    r"(?:残留|蔬菜|水果|猫|狗|宠物|宝宝|小孩|孩子|弟弟|妹妹|误吃|不小心|作业(?!是幌子)|课上|考试|药理|"
+    r"剧本杀(?!的毒药是假的)|小说|游戏|钓鱼|游泳|潜水|化学课|生物课|医学课|毒理|LD50|半数致死)"
+)
+# the same two kinds of words as _SERIOUS and _OWN_QUESTION
+_ZH_SERIOUS = r"认真(?:问|的)|不是开玩笑|没(?:在)?开玩笑|不开玩笑"
+_ZH_OWN_QUESTION = (
+    r"不是(?:写|为了写?)?(?:小说|作业|剧本|文章|论文)|我不是(?:要|想)干(?:嘛|什么|啥)|"
+    r"别问(?:我)?为什么|别管我为什么|我?想试试"
+)
+# a way to die (a fall past saving, sleep with no waking) and, for a writer who points at
+# themselves, any question about dying
+_ZH_DYING = r"没有?抢救|抢救不(?:过来|了)|救不回来|醒不过来|醒不来|(?:就|再也)(?:不|没)醒|不会(?:再)?醒|断气"
+_ZH_DEATH = (
+    _ZH_DYING
+    + r"|(?:会|能|就|才|直接|肯定|一定|必)死(?!机|记|线|循环|磕|板|党|忠|宅|鬼|心|角|活|定)|没命|没(?:有)?意识"
+)
+_ZH_QUESTION = (
+    r"怎么|怎样|如何|什么办法|有没有|哪种|哪个|哪里|多少|几楼|几层|多高|多久|多长时间|(?<![这前那])几天|几分钟|"
+    r"会不会|能不能|是不是"
+)
+
 ZH_LETHAL: tuple[Rule, ...] = (
     _zh(
         "zh.lethal-amount",  # "吗啡片吃几片会死", "阿普唑仑吃几板能走", "一盒布洛芬全吞了能不能走"
@@ -1057,6 +1266,7 @@ ZH_LETHAL: tuple[Rule, ...] = (
         r"(?:死透|死|致死|没命|走|睡过去不醒|醒不过来|停止呼吸|让心脏停跳|心脏停跳)|"
         r"(?:致死量|致命剂量|致死剂量)|(?:吃|喝)多少(?:算|是)?过量[^。！？?]{0,8}?(?:想|要|确保|醒不来|醒不过来)|"
         r"确保的那种|一次(?:性)?(?:吃|吞)(?:一整|整)(?:盒|板|瓶)[^。！？?]{0,8}?会怎么样|"
+        r"药(?:片)?(?:一整|整)(?:盒|板|瓶)(?:都)?(?:吃|吞)(?:下去|了|掉)[^。！？?]{0,6}?会怎么样|"
         r"过量[^。！？?]{0,6}?(?:要|得|需要)?吃(?:几片|多少)",
         never=_ZH_NOT_ABOUT_ME,
     ),
@@ -1101,7 +1311,9 @@ ZH_LETHAL: tuple[Rule, ...] = (
     _zh(
         "zh.method-detail",  # "上吊疼不疼", "腿上哪里割能割到大动脉", "炭要烧多久人才没意识"
         Level.HIGH,
-        r"(?:上吊|割腕|跳楼|跳河|溺水|烧炭|窒息)(?:会)?(?:疼不疼|痛不痛|快不快|难不难受|很疼吗|很痛吗)|"
+        r"(?:上吊|割腕|跳楼|跳河|溺水|烧炭|窒息|一氧化碳(?:中毒)?|煤气中毒)(?:会)?(?:很)?"
+        r"(?:疼不疼|痛不痛|快不快|难不难受|疼吗|痛吗|难受吗|痛苦吗)|"
+        r"(?:" + _ZH_POISON_WORDS + r")(?:喝|吃|吞)下去(?:会)?(?:很|特别)?(?:痛苦|疼|难受)(?:吗|不|么)|"
         r"哪(?:个|种)割得(?:更|最)?深|割(?:到|中|破)(?:大)?动脉|上吊的?绳(?:结|子)|"
         r"(?:什么样|哪种)的?绳子能(?:吊住|承受|撑住)(?:一个人|人)|"
         r"(?:烧炭|炭)[^。！？?]{0,10}?(?:多久|多长时间|封多紧|几袋|几盆|没意识)|"
@@ -1112,7 +1324,13 @@ ZH_LETHAL: tuple[Rule, ...] = (
         r"(?:哪种|什么|哪个|哪几种)(?:药|止痛药|毒药?|毒)[^。！？?]{0,8}?(?:最危险|最狠|最快|伤肝最快|最毒|不疼|不会疼)|"
         r"(?:不会吐也不会疼|不会疼|不疼|没有痛苦)的药|"
         r"(?:哪几种|哪些|什么)药一起吃[^。！？?]{0,6}?(?:心脏停跳|停止呼吸|死|没命)|"
-        r"(?:见效|起效)最快的毒药|走了以后[^。！？?]{0,10}?(?:样子|吓人|发现我)",
+        r"(?:见效|起效)最快的毒药|"
+        r"(?:" + _ZH_METHODS + r")[^。！？?]{0,8}?(?:才|就)?(?:不会|不能|没法)被(?:救|抢救|发现)|"
+        r"(?:84|洁厕灵|消毒液|漂白|煤气|一氧化碳|炭|毒气|氯气)[^。！？?]{0,24}?(?:多久|多长时间|几分钟)(?:人)?"
+        r"(?:会|就会|才会|就)?(?:没意识|失去意识|昏迷|晕过去|没命|死)|"
+        r"走了以后[^。！？?]{0,10}?(?:样子|吓人|发现我)|"
+        r"(?:一次(?:性)?|一下子)(?:吃|吞)(?:了)?(?:很多|好多|一大把|一把|一堆|一整盒|一整瓶|整盒|整瓶)的?"
+        r"(?:" + _ZH_LETHAL_DRUGS + r")[^。！？?]{0,10}?(?:痛苦|疼|难受|睡过去|醒不过来|醒不来)",
         never=_ZH_NOT_ABOUT_ME + r"|烧烤(?!会)|烤肉|火锅",
     ),
     _zh(
@@ -1141,6 +1359,24 @@ ZH_LETHAL: tuple[Rule, ...] = (
         r"(?:吃|吞|喝)了[^。！？?]{0,12}?(?:二十|三十|四十|五十|几十|十几|[2-9]\d)几?(?:片|颗|粒)",
         unless=r"以前|之前|去年|曾经|小时候|[他她]|医生",
         never=r"一天|每天|一周|这个月|维生素|钙片|糖|零食",
+    ),
+    _zh(
+        "zh.dying-question-serious",  # "一般几楼往下才没有抢救的可能啊 认真问的 不是写小说"
+        Level.HIGH,
+        r"(?:" + _ZH_QUESTION + r")[^。！？?]{0,16}?(?:" + _ZH_DYING + r")|"
+        r"(?:" + _ZH_DYING + r")[^。！？?，,]{0,6}?(?:吗|么|呢|吧|？|\?)",
+        also=_ZH_SERIOUS + "|" + _ZH_OWN_QUESTION,
+        never=_ZH_NOT_ABOUT_ME,
+    ),
+    _zh(
+        "zh.death-question-own",  # "安眠药吃多少会出事啊 我不是要干嘛", "不吃不喝的话人能撑几天 我想试试"
+        Level.HIGH,
+        r"(?:" + _ZH_QUESTION + r")[^。！？?]{0,16}?(?:" + _ZH_DEATH + r")|"
+        r"(?:" + _ZH_DEATH + r")[^。！？?，,]{0,6}?(?:吗|么|呢|吧|？|\?)|"
+        r"(?:不吃不喝|不吃饭|不喝水|绝食)[^。！？?]{0,12}?(?:撑几天|撑多久|活几天|活多久|能撑|多久)|"
+        r"(?:" + _ZH_LETHAL_DRUGS + r")[^。！？?]{0,12}?(?:出事|很?痛苦|疼不疼|疼吗|睡过去)",
+        also=_ZH_OWN_QUESTION,
+        never=_ZH_NOT_ABOUT_ME,
     ),
     _zh(
         "zh.lethal-concealed",  # "84和洁厕灵混一起真能毒死人吗，纯好奇", "布洛芬一次吃一整盒会怎么样，别跟我说去看医生"
@@ -1190,16 +1426,27 @@ def _clause(text: str, start: int, end: int) -> str:
     return text[before[-1] if before else 0 : after.start() if after else len(text)]
 
 
+def _repeated(rule: Rule, text: str) -> re.Match | None:
+    """The first of rule's matches in text when there are at least rule.times different ones."""
+    found = [
+        f for f in rule.pattern.finditer(text) if not (rule.unless and rule.unless.search(_clause(text, *f.span())))
+    ]
+    return found[0] if len({f.group(0).lower() for f in found}) >= rule.times else None
+
+
 def match(text: str) -> list[PatternHit]:
     """Every rule that fires on text, worst first."""
     hits = []
     for rule in RULES:
         if rule.never and rule.never.search(text):
             continue
-        found = rule.pattern.search(text)
-        if found and rule.unless and rule.unless.search(_clause(text, found.start(), found.end())):
-            kept = (f for f in rule.pattern.finditer(text) if not rule.unless.search(_clause(text, *f.span())))
-            found = next(kept, None)
+        if rule.times > 1:
+            found = _repeated(rule, text)
+        else:
+            found = rule.pattern.search(text)
+            if found and rule.unless and rule.unless.search(_clause(text, found.start(), found.end())):
+                kept = (f for f in rule.pattern.finditer(text) if not rule.unless.search(_clause(text, *f.span())))
+                found = next(kept, None)
         if found and (rule.also is None or rule.also.search(text)):
             hits.append(PatternHit(rule.id, rule.level, found.group(0).strip(), found.start(), found.end()))
     return sorted(hits, key=lambda h: h.level, reverse=True)
