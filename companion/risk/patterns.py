@@ -416,6 +416,50 @@ EN_RULES: tuple[Rule, ...] = (
         never=r"\b(?:bbq|barbecue|grill|camping|tent|heater|alarm|detector|boiler|leak|smell gas|gas man|engineer)\b",
     ),
     _en(
+        "en.end-my-life",  # "I think better I finish my life here than go back"
+        Level.HIGH,
+        r"\b(?:better|best|rather|should|will|gonna|going to|decided to|ready to|time to)\s+(?:(?:if\s+)?i\s+|to\s+)?"
+        r"(?:just\s+)?(?:finish|end|take)\s+my\s+(?:own\s+)?life\b",
+        unless=r"\b(?:not|never|wouldn'?t|won'?t|don'?t)\b",
+        never=r"\b(?:lol|lmao|lmfao|haha\w*|jk)\b|😂|🤣|💀",
+    ),
+    _en(
+        "en.lied-about-safety",  # "my therapist asked if i'd act on the thoughts and i said no. i lied. i would"
+        Level.HIGH,
+        r"\b(?:asked|asks|asking) (?:me )?(?:if|whether) i(?:'d| would| will| was going to)? "
+        r"(?:act on|do (?:it|anything)|hurt myself|kill myself|try|be safe|am safe|was safe)\b",
+        also=r"\bi lied\b|\b(?:wasn'?t|not) (?:true|the truth|honest)\b|\bi (?:would|will) though\b|\bi would\.?\s*$",
+    ),
+    _en(
+        "en.height-research",  # "i keep looking up how tall the car park by the station is"
+        Level.HIGH,
+        r"\b(?:keep|kept|been|always|constantly|every night)\s+(?:\w+\s+)?(?:looking up|googling|searching|checking|"
+        r"researching)\s+how (?:tall|high)\b[^.?!\n]{0,40}?\b(?:car ?park|building|bridge|block|tower|roof|cliff)\b",
+        never=r"\b(?:project|homework|assignment|architecture|climb\w*|photo\w*|skyline|model|lego)\b",
+    ),
+    _en(
+        "en.car-in-garage",  # "the car is running in the garage with the door shut and im sitting in it"
+        Level.IMMINENT,
+        r"\b(?:car|engine)(?: is|'s)? (?:running|on) in (?:the|a|our|my) (?:closed |shut )?garage\b",
+        also=r"\b(?:doors? (?:is |are )?(?:shut|closed|down|locked)|sitting in (?:it|the car)|"
+        r"i'?m in (?:it|the car))\b",
+    ),
+    _en(
+        "en.enough-alone",  # "how many paracetamol is enough, i've got 2 boxes here and nobody is home till 11"
+        Level.IMMINENT,
+        r"\bhow (?:many|much)\b[^.?!\n]{0,40}?\b(?:" + _DRUG_WORDS + r"|paracetamol|ibuprofen|tablets?|pills)\b"
+        r"[^.?!\n]{0,20}?\b(?:is|would be|are|will be) enough\b(?!\s+(?:for|to (?:help|treat|stop|get rid|sleep)))",
+        also=r"\b(?:nobody|no one|no-one)(?: is|'s)? (?:home|here|around|in)|home alone|"
+        r"(?:i'?ve|i have|ive) got (?:\w+ )?(?:boxes|packs|packets|bottles|strips)",
+    ),
+    _en(
+        "en.will-and-time",  # "Wrote my will in my notes app lol. Alarm set for 3am, everyone will be asleep"
+        Level.IMMINENT,
+        r"\b(?:wrote|written|finished|made) (?:my|a) will\b",
+        also=r"\balarm (?:is )?set\b|\beveryone(?:'ll| will| is)? (?:be )?asleep\b|\btonight\b|\bat \d+ ?(?:am|pm)\b",
+        never=r"\b(?:nan|gran|grandma|grandad|grandpa|mum|mom|dad|law|class|lesson|school|assignment|game)\b",
+    ),
+    _en(
         "en.settling-affairs",  # "paid back everyone i owed, cleaned my room so nobody has to do it after"
         Level.HIGH,
         r"\bso\s+(?:nobody|no one|no-one|my (?:mum|mom|parents|family))\s+(?:has|have|needs?|will have)\s+to\s+"
@@ -1062,6 +1106,34 @@ ZH_RULES: tuple[Rule, ...] = (
         never=r"蹦极|跳伞|跳水|游泳|泳池|蹦床|跳舞|广场舞|跳绳|跳槽|游戏|舞台|楼梯|台阶",
     ),
     _zh(
+        "zh.rather-dead",  # "我宁愿死在这边", "我觉得只有我死了这事才算完"
+        Level.HIGH,
+        r"(?:宁愿|宁可)(?:直接)?死(?:在|了|掉)(?!也不|都不|也要|也得|也别)|"
+        r"只有(?:我)?死了[^。！？?，,]{0,6}?(?:才|就)(?:能|会)?(?:算完|结束|解脱|了结|清净|还清)|"
+        r"我死了(?:以后)?(?:这事|一切|事情|这一切)?(?:才|就)(?:算完|能结束|结束|解脱|清净|都好了|了结)",
+        unless=r"笑死|气死|累死|热死|困死|游戏|角色",
+    ),
+    _zh(
+        "zh.lied-about-safety",  # "心理咨询师问我会不会真的去做 我骗她说不会 其实会"
+        Level.HIGH,
+        r"问我(?:会不会|有没有|是不是|还会不会)(?:真的)?(?:去)?(?:做|自杀|伤害自己|想死|自残|轻生)",
+        also=r"骗(?:了)?(?:她|他|医生|老师|咨询师)|其实(?:我)?(?:会|有|是|想)|撒谎",
+    ),
+    _zh(
+        "zh.height-research",  # "最近老是在查我们学校教学楼有几层 多高", "每天晚上都在搜跳楼是什么感觉"
+        Level.HIGH,
+        r"(?:老是|总是|一直|每天|每晚|天天|反复)[^。！？?]{0,6}?(?:在)?(?:查|搜|百度|看)[^。！？?]{0,12}?"
+        r"(?:几层|多高|有多高|跳楼|跳下去|上吊|割腕|安眠药)",
+        never=r"作业|作文|小说|游戏|建筑|设计|拍照|模型|攻略|新闻",
+    ),
+    _zh(
+        "zh.join-the-dead",  # "外婆走了以后我就没有理由留下来了 好想去找她"
+        Level.HIGH,
+        r"(?:好|很|真的|就|只)?想去(?:陪|找)(?:她|他|外婆|奶奶|爷爷|外公|妈妈|爸爸|妈|爸)(?![玩吃聊说问借谈])",
+        also=r"走了(?:以后|之后)|去世|不在了|过世|死了|没有理由(?:留|活)",
+        never=r"放学|周末|假期|暑假|寒假|医院看|养老院",
+    ),
+    _zh(
         "zh.harm-others-means",
         Level.HIGH,
         r"(?:刀|刀子|棍子|武器|汽油)(?:也|都)?(?:已经)?(?:买好|准备好|带好|磨好)了?",
@@ -1081,7 +1153,8 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?:东西|钱|账号|游戏账号|宠物|衣服|书|手机|猫|狗|仓鼠|兔子)(?:和[\u4e00-\u9fff]{1,6})?(?:都|全|也)?"
         r"(?:送给|送人|留给|托付给|交给)",
-        also=r"用不上|不需要了|留着也没用|用不着|以后也|我走了?(?:以后|之后)|我不在了?(?:以后|之后)?|有人照顾",
+        also=r"用不上|不需要了|留着也没用|用不着|以后也|我走了?(?:以后|之后)|我不在了?(?:以后|之后)?|有人照顾|"
+        r"以为我[^。！？?]{0,8}?其实|其实是(?:今晚|今天|明天|周[一二三四五六日末])",
     ),
     _zh(
         "zh.self-harm",
