@@ -776,6 +776,10 @@ _DEATH = (
     r"(?:till|until|before) (?:it'?s|its|it is|everything'?s) over|fall asleep and not wake|"
     r"overdos(?:e|ing) feels? like"
 )
+# a question word and the rest of its sentence, up to what the question is about
+_ASKING = (
+    r"\b(?:how|what|whats|what'?s|which|where|when|does|do|is|are|can|could|would|will|should|if)\b[^.?!\n]{0,100}?"
+)
 EN_LETHAL: tuple[Rule, ...] = (
     _en(
         "en.lethal-amount",  # "how many of my nans morphine tablets would do it", "how much fentanyl kills someone"
@@ -895,16 +899,14 @@ EN_LETHAL: tuple[Rule, ...] = (
     _en(
         "en.dying-question-serious",  # "whats the quickest way to just stop existing. asking for real not a joke"
         Level.HIGH,
-        r"\b(?:how|what|whats|what'?s|which|where|when|does|do|is|are|can|could|would|will|should|if)\b"
-        r"[^.?!\n]{0,100}?\b(?:" + _DYING + r")\b",
+        _ASKING + r"\b(?:" + _DYING + r")\b",
         also=r"\b(?:" + _SERIOUS + "|" + _OWN_QUESTION + r")\b",
         never=_NOT_ABOUT_ME,
     ),
     _en(
         "en.death-question-own",  # "do trains stop if someone's on the tracks or is it too late by then. asking for me"
         Level.HIGH,
-        r"\b(?:how|what|whats|what'?s|which|where|when|does|do|is|are|can|could|would|will|should|if)\b"
-        r"[^.?!\n]{0,100}?\b(?:" + _DEATH + r")\b",
+        _ASKING + r"\b(?:" + _DEATH + r")\b",
         also=r"\b(?:" + _OWN_QUESTION + r")\b",
         never=_NOT_ABOUT_ME,
     ),
