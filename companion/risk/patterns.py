@@ -17,6 +17,7 @@ message that says, anywhere, that the question is a joke, homework or about a pe
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from companion.risk.levels import Level
@@ -133,6 +134,7 @@ _AFFAIRS_ORDINARY = (
     r"stolen|spring clean|declutter\w*|minimalis\w+|broke up|break ?up|ex\b|too expensive|saving money|budget|"
     r"focus|exams?|revis\w+|study\w*|distract\w*|screen time|cheaper|switch\w*|better deal|phone plan)"
 )
+_WANT_TO_JUMP = r"\bi (?:just |really )?(?:want|wanna|am going|'m going|plan|need) to jump"
 EN_RULES: tuple[Rule, ...] = (
     _en(
         "en.overdose-taken",
@@ -399,9 +401,10 @@ EN_RULES: tuple[Rule, ...] = (
         "en.jump-from-height",  # "whats the tallest building round here with roof access. i want to jump"
         Level.HIGH,
         r"\b(?:tallest|highest|roof access|top floor|top of (?:the|a|that) (?:building|bridge|cliff|car ?park|tower))\b"
-        r"[^\n]{0,60}?\bi (?:just |really )?(?:want|wanna|am going|'m going|plan|need) to jump\b"
+        r"[^\n]{0,60}?" + _WANT_TO_JUMP + r"\b"
         r"(?!\s+(?:in|into|on|onto|rope|ship|the queue|start|ahead|up|around|high|higher|over|across|out of|at|to))|"
-        r"\bi (?:just |really )?(?:want|wanna|am going|'m going|plan|need) to jump (?:off|from) "
+        + _WANT_TO_JUMP
+        + r" (?:off|from) "
         r"(?:the |a |this |that |my )?(?:[\w-]+ ){0,2}?"
         r"(?:roof|rooftop|building|bridge|cliff|balcony|car ?park|tower|block)\b",
         never=r"\b(?:mates|friends|cousins|we|us|into the (?:river|water|sea|lake)|pool|lake|sea|swim\w*|trampoline|"
@@ -960,6 +963,8 @@ _ZH_AFFAIRS = (
     r"(?:会员|订阅|自动续费|套餐)(?:都|也|全)?(?:退了|取消了|关了)|(?:退了|取消了)(?:会员|订阅|自动续费)|"
     r"房间(?:都|也)?(?:收拾|打扫)(?:干净|好)了"
 )
+# jumping for fun, sport or dance, or off a step: the same 跳 without a drop
+_ZH_JUMP_ORDINARY = r"蹦极|跳伞|跳水|游泳|泳池|蹦床|跳绳|跳舞|广场舞|游戏|舞台|楼梯|台阶"
 ZH_RULES: tuple[Rule, ...] = (
     _zh(
         "zh.overdose-taken",
@@ -1090,7 +1095,7 @@ ZH_RULES: tuple[Rule, ...] = (
         "zh.jump-when-there",  # "买好了去大桥的车票 周六 到了就跳"
         Level.HIGH,
         r"(?:到了|到那儿?|到那里|到那边|到地方|上去了?|站上去)(?:以后|之后)?(?:就|直接)跳(?:下去)?(?![绳舞槽过级水远高进]|下来)",
-        never=r"蹦极|跳伞|跳水|游泳|泳池|跳绳|跳舞|广场舞|伞|蹦床|床|沙发|台阶|楼梯|舞台|游戏",
+        never=_ZH_JUMP_ORDINARY + r"|伞|床|沙发",
     ),
     _zh(
         "zh.place-chosen",  # "我知道哪个悬崖了，上周去看过一次", "买了单程票，不打算回来了"
@@ -1105,7 +1110,7 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?:就|总是|老是|一直|好)?想(?:往下)?跳(?:下去)?(?![绳舞槽过级远高进]|下来|一跳)",
         also=r"桥|楼顶|天台|悬崖|窗|阳台|楼上|站在(?:桥|楼|边)|往下看",
-        never=r"蹦极|跳伞|跳水|游泳|泳池|蹦床|跳舞|广场舞|跳绳|跳槽|游戏|舞台|楼梯|台阶",
+        never=_ZH_JUMP_ORDINARY + r"|跳槽",
     ),
     _zh(
         "zh.rather-dead",  # "我宁愿死在这边", "我觉得只有我死了这事才算完"
@@ -1331,6 +1336,15 @@ _ZH_QUESTION = (
     r"会不会|能不能|是不是"
 )
 
+
+def _zh_asking(outcome: str) -> str:
+    """A question about outcome: a question word before it, or a question particle after it."""
+    return (
+        r"(?:" + _ZH_QUESTION + r")[^。！？?]{0,16}?(?:" + outcome + r")|"
+        r"(?:" + outcome + r")[^。！？?，,]{0,6}?(?:吗|么|呢|吧|？|\?)"
+    )
+
+
 ZH_LETHAL: tuple[Rule, ...] = (
     _zh(
         "zh.lethal-amount",  # "吗啡片吃几片会死", "阿普唑仑吃几板能走", "一盒布洛芬全吞了能不能走"
@@ -1438,16 +1452,14 @@ ZH_LETHAL: tuple[Rule, ...] = (
     _zh(
         "zh.dying-question-serious",  # "一般几楼往下才没有抢救的可能啊 认真问的 不是写小说"
         Level.HIGH,
-        r"(?:" + _ZH_QUESTION + r")[^。！？?]{0,16}?(?:" + _ZH_DYING + r")|"
-        r"(?:" + _ZH_DYING + r")[^。！？?，,]{0,6}?(?:吗|么|呢|吧|？|\?)",
+        _zh_asking(_ZH_DYING),
         also=_ZH_SERIOUS + "|" + _ZH_OWN_QUESTION,
         never=_ZH_NOT_ABOUT_ME,
     ),
     _zh(
         "zh.death-question-own",  # "安眠药吃多少会出事啊 我不是要干嘛", "不吃不喝的话人能撑几天 我想试试"
         Level.HIGH,
-        r"(?:" + _ZH_QUESTION + r")[^。！？?]{0,16}?(?:" + _ZH_DEATH + r")|"
-        r"(?:" + _ZH_DEATH + r")[^。！？?，,]{0,6}?(?:吗|么|呢|吧|？|\?)|"
+        _zh_asking(_ZH_DEATH) + r"|"
         r"(?:不吃不喝|不吃饭|不喝水|绝食)[^。！？?]{0,12}?(?:撑几天|撑多久|活几天|活多久|能撑|多久)|"
         r"(?:" + _ZH_LETHAL_DRUGS + r")[^。！？?]{0,12}?(?:出事|很?痛苦|疼不疼|疼吗|睡过去)",
         also=_ZH_OWN_QUESTION,
@@ -1501,12 +1513,22 @@ def _clause(text: str, start: int, end: int) -> str:
     return text[before[-1] if before else 0 : after.start() if after else len(text)]
 
 
-def _repeated(rule: Rule, text: str) -> re.Match | None:
-    """The first of rule's matches in text when there are at least rule.times different ones."""
-    found = [
-        f for f in rule.pattern.finditer(text) if not (rule.unless and rule.unless.search(_clause(text, *f.span())))
-    ]
-    return found[0] if len({f.group(0).lower() for f in found}) >= rule.times else None
+def _kept(rule: Rule, text: str) -> Iterator[re.Match]:
+    """rule's matches in text, less those whose clause `unless` rules out."""
+    for found in rule.pattern.finditer(text):
+        if not (rule.unless and rule.unless.search(_clause(text, *found.span()))):
+            yield found
+
+
+def _first(rule: Rule, text: str) -> re.Match | None:
+    """rule's first kept match, when there are at least rule.times different ones."""
+    if rule.times == 1:
+        found = rule.pattern.search(text)  # the usual case, without a generator on the hot path
+        if found is None or rule.unless is None or not rule.unless.search(_clause(text, *found.span())):
+            return found
+        return next(_kept(rule, text), None)
+    kept = list(_kept(rule, text))
+    return kept[0] if len({f.group(0).lower() for f in kept}) >= rule.times else None
 
 
 def match(text: str) -> list[PatternHit]:
@@ -1515,13 +1537,7 @@ def match(text: str) -> list[PatternHit]:
     for rule in RULES:
         if rule.never and rule.never.search(text):
             continue
-        if rule.times > 1:
-            found = _repeated(rule, text)
-        else:
-            found = rule.pattern.search(text)
-            if found and rule.unless and rule.unless.search(_clause(text, found.start(), found.end())):
-                kept = (f for f in rule.pattern.finditer(text) if not rule.unless.search(_clause(text, *f.span())))
-                found = next(kept, None)
+        found = _first(rule, text)
         if found and (rule.also is None or rule.also.search(text)):
             hits.append(PatternHit(rule.id, rule.level, found.group(0).strip(), found.start(), found.end()))
     return sorted(hits, key=lambda h: h.level, reverse=True)
