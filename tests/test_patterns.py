@@ -178,6 +178,8 @@ from companion.risk.patterns import EN_LETHAL, ZH_LETHAL, match
         ("农药喝一口会死吗", Level.HIGH),
         ("哪些药混在一起吃会致命", Level.HIGH),
         ("一次吃多少会让人彻底醒不过来", Level.HIGH),
+        ("i told my mom 'i'm going to kill myself' and she just laughed", Level.HIGH),  # own words, quoted
+        ("my therapist said 'i hear you' but i want to kill myself", Level.HIGH),  # a quote, then own words
     ],
 )
 def test_unambiguous_statements_fire_at_their_level(text, level):
@@ -323,6 +325,7 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "这是我最后一次相信天气预报",
         "吃过期的面包会死吗",
         "私信里天天有人叫我去死",  # a bully's words: being harmed by others, for the model to read
+        "lol my sister goes 'i'm gonna kms' every time her phone dies",  # someone else's words
     ],
 )
 def test_look_alikes_do_not_fire(text):

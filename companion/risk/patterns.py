@@ -10,8 +10,10 @@ intent as well; one with `times` only when its pattern matches that many differe
 the message (two acts of putting affairs in order, not one); one with `unless` does not fire
 when the clause it matched in also says the statement is about the past, about someone else
 or an accident ("以前经常自残" is past, but in "以前经常自残，最近又开始了" the second clause
-still fires). One with `never` does not fire on a
-message that says, anywhere, that the question is a joke, homework or about a pet.
+still fires). One with `not_after` does not fire when the words just before its match, in the
+same clause, end that way: someone else's words quoted ("my brother said 'i'm gonna kms'").
+One with `never` does not fire on a message that says, anywhere, that the question is a joke,
+homework or about a pet.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Rule:
     unless: re.Pattern | None = None
     never: re.Pattern | None = None  # anywhere in the message
     times: int = 1  # separate matches of pattern needed
+    not_after: re.Pattern | None = None  # ends the words before a match, in its clause
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ def _en(
     unless: str | None = None,
     never: str | None = None,
     times: int = 1,
+    not_after: str | None = None,
 ) -> Rule:
     flags = re.IGNORECASE
     return Rule(
@@ -65,6 +69,7 @@ def _en(
         _maybe(unless, flags),
         _maybe(never, flags),
         times,
+        _maybe(not_after and rf"(?:{not_after})\s*$", flags),
     )
 
 
@@ -105,6 +110,15 @@ _EN_PAST = (
     r"as a (?:kid|child|teen(?:ager)?)|in (?:middle|high|primary) school|in year \d+|in (?:\w+ )?grade)\b"
 )
 _SOON = r"(?:tonight|today|right now|now|in an hour|in a few minutes|this weekend|tomorrow)"
+# someone else's words quoted, just before the statement: "my brother said 'i'm gonna kms'
+# because the wifi went down". Only a third person and a quotation mark, so "i told her 'i'm
+# going to kill myself'" and "she said 'calm down' and i said i'm going to kill myself" count.
+_EN_QUOTING_OTHER = (
+    r"\b(?:he|she|they|someone|somebody|(?:my|his|her|our|their)\s+\w+(?:\s+\w+)?)\s+"
+    r"(?:just\s+|literally\s+|always\s+|once\s+)?"
+    r"(?:said|says|texted|posted|wrote|tweeted|goes|went|was like|is like|keeps saying|kept saying|yelled|screamed)"
+    r"(?:\s+(?:to\s+)?(?:me|us))?\s*:?\s*[\"'“‘]"
+)
 # a sign that "the plan", "the pills" or "the date" are about ending one's life
 _INTENT = (
     r"\b(?:do it|doing it|did it|end it|ending it|kill myself|end my life|die|suicide|goodbye|go through with it|"
@@ -310,8 +324,14 @@ EN_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"\bi\s+(?:really\s+|honestly\s+|seriously\s+|just\s+)?(?:want|wanna|need|plan|intend|am going|'m going)"
         r"\s+(?:to\s+)?" + _KILL_SELF,
+        not_after=_EN_QUOTING_OTHER,
     ),
-    _en("en.going-to-kill-myself", Level.HIGH, r"\bi(?:'m| am)\s+(?:going to|gonna)\s+" + _KILL_SELF),
+    _en(
+        "en.going-to-kill-myself",
+        Level.HIGH,
+        r"\bi(?:'m| am)\s+(?:going to|gonna)\s+" + _KILL_SELF,
+        not_after=_EN_QUOTING_OTHER,
+    ),
     _en(
         "en.self-harm-urge",
         Level.HIGH,
@@ -1506,17 +1526,27 @@ def affirms(answer: str) -> bool:
 _CLAUSE_END = re.compile(r"[，。！？；,.!?;\n]")
 
 
+def _clause_start(text: str, start: int) -> int:
+    return max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+
+
 def _clause(text: str, start: int, end: int) -> str:
     """The clause of text that holds text[start:end]."""
-    before = [m.end() for m in _CLAUSE_END.finditer(text, 0, start)]
     after = _CLAUSE_END.search(text, end)
-    return text[before[-1] if before else 0 : after.start() if after else len(text)]
+    return text[_clause_start(text, start) : after.start() if after else len(text)]
+
+
+def _ruled_out(rule: Rule, text: str, found: re.Match) -> bool:
+    """Whether `unless` (in found's clause) or `not_after` (just before found) drops the match."""
+    if rule.unless and rule.unless.search(_clause(text, *found.span())):
+        return True
+    return bool(rule.not_after and rule.not_after.search(text, _clause_start(text, found.start()), found.start()))
 
 
 def _kept(rule: Rule, text: str) -> Iterator[re.Match]:
-    """rule's matches in text, less those whose clause `unless` rules out."""
+    """rule's matches in text, less those `unless` or `not_after` rules out."""
     for found in rule.pattern.finditer(text):
-        if not (rule.unless and rule.unless.search(_clause(text, *found.span()))):
+        if not _ruled_out(rule, text, found):
             yield found
 
 
@@ -1524,7 +1554,7 @@ def _first(rule: Rule, text: str) -> re.Match | None:
     """rule's first kept match, when there are at least rule.times different ones."""
     if rule.times == 1:
         found = rule.pattern.search(text)  # the usual case, without a generator on the hot path
-        if found is None or rule.unless is None or not rule.unless.search(_clause(text, *found.span())):
+        if found is None or not _ruled_out(rule, text, found):
             return found
         return next(_kept(rule, text), None)
     kept = list(_kept(rule, text))
