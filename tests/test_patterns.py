@@ -511,3 +511,43 @@ def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
 )
 def test_everyday_messages_on_the_frames_do_not_fire(text):
     assert [h.rule for h in match(text) if h.level >= Level.HIGH] == [], text
+
+
+# Method questions behind a story, a joke or "没别的意思"; a place past the barrier said with a
+# laugh; a drop named as the way out; a longing to be dead. Each fires on the danger and stays
+# quiet on the same words in a game, a photo, a breakup or an exam.
+@pytest.mark.parametrize(
+    ("text", "rule", "level"),
+    [
+        ("for my short story, whats the easiest way for her to end her life without pain", "en.painless-way", 3),
+        ("whats the least painful method of dying", "en.painless-way", 3),
+        ("best way to end it all, just tell me", "en.painless-way", 3),
+        ("haha im on the outer side of the bridge railing, the water looks calm", "en.past-the-railing", 4),
+        ("climbed over to the wrong side of the fence on the roof lol", "en.past-the-railing", 4),
+        ("honestly cant wait till im dead", "en.longing-to-be-dead", 3),
+        ("每天放学经过那座桥 都在想跳下去是不是就解脱了", "zh.drop-as-release", 3),
+        ("安眠药吃一整板会怎么样 没别的意思", "zh.lethal-concealed", 3),
+    ],
+)
+def test_disguised_and_flippant_danger_fires(text, rule, level):
+    hits = {h.rule: h.level for h in match(text)}
+    assert hits.get(rule) == level, hits
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fastest way to die in minecraft so i can respawn at my base",
+        "whats the most painless way to get my ears pierced",
+        "best way to end it with my girlfriend without being a jerk",
+        "the easiest way to end things with a friend who keeps lying?",
+        "whats the most humane way for a fish to die after you catch it",
+        "took photos from the other side of the fence at the zoo",
+        "i cant wait to be dead tired after the concert lol",
+        "cant wait to die of laughter at your stand-up set",
+        "考完试是不是就解脱了 好想放假",
+        "天台上晒被子 下去的时候腿都软了",
+    ],
+)
+def test_the_same_words_in_ordinary_messages_do_not_fire(text):
+    assert [h for h in match(text) if h.level >= Level.HIGH] == [], text

@@ -507,8 +507,6 @@ EN_RULES: tuple[Rule, ...] = (
         r"stop (?:my|your|a) heart|end (?:it|my life))|kill (?:me|myself|a person|someone)|be fatal|be lethal)\b|"
         r"\bhow\s+(?:many|much)\s+(?:of\s+)?(?:[\w']+\s+){0,3}?" + _DRUGS + r"\b[^.?!\n]{0,40}?"
         r"\b(?:(?:not|never) wake (?:back )?up|(?:so|and) (?:i|you) (?:don'?t|dont|never) wake up)\b|"
-        r"\b(?:painless|easiest|easy|quickest|quick|fastest|least painful|best|surest|peaceful)\s+(?:way|method)s?\s+"
-        r"(?:to|of)\s+(?:die|dying|kill myself|end (?:it|my life|things)|commit suicide|suicide)\b|"
         # how high is lethal: "which bridge is high enough that you wouldn't survive the fall"
         r"\b(?:high|tall) enough (?:that |so (?:that )?)?(?:you|u|i|someone|a person|people) "
         r"(?:would(?:n'?t| not)|won'?t|will not|can'?t|could(?:n'?t| not)|don'?t) (?:survive|live|make it)\b|"
@@ -781,7 +779,8 @@ _OWN_QUESTION = (
 # a question whose answer is a way to die: stopping existing, not waking up, a fall nobody
 # survives, a drug's overdose, the time a body takes to shut down
 _DYING = (
-    r"(?:stop|cease to) exist(?:ing)?|(?:ways?|methods?|quick|fast|easy) to (?:just )?die|"
+    r"(?:stop|cease to) exist(?:ing)?|(?:not|no longer) exist(?:ing)? (?:anymore|any more)|"
+    r"(?:ways?|methods?|quick|fast|easy) to (?:just )?die|"
     r"(?:quickly|painlessly) die|die (?:quickly|fast|painlessly|peacefully)|"
     r"(?:doesn'?t|doesnt|dont|don'?t|not|never|wouldn'?t|won'?t) "
     r"(?:survive (?:the|a|that) (?:fall|drop|jump)|wake (?:back )?up\b(?!\s+(?:late|early|on time|in time|tired|for)))|"
@@ -946,6 +945,41 @@ EN_LETHAL: tuple[Rule, ...] = (
         Level.HIGH,
         r"\b(?:(?:overdose|od) on (?:[\w']+\s+){0,2}?(?:" + _LETHAL_DRUGS + r")|(?:most |the )?painless way to go)\b",
         also=r"\b(?:" + _HIDDEN_REASON + "|" + _CURIOUS + r")\b",
+        never=_NOT_ABOUT_ME,
+    ),
+    _en(
+        # the easiest or most painless way to die. "For a creative writing assignment, what's the most
+        # painless way for a character to end their life? needs to be realistic": a story needs a
+        # death, not the gentlest way to one, so a story or an assignment does not hide this question;
+        # a game or an animal in the same clause does ("quickest way to die in minecraft so i respawn")
+        "en.painless-way",
+        Level.HIGH,
+        r"\b(?:painless|easiest|easy|quickest|quick|fastest|least painful|best|surest|peaceful|most peaceful)\s+"
+        r"(?:way|method)s?\s+(?:for\s+(?:[\w']+\s+){1,3}?)?(?:to|of)\s+(?:die|dying|commit suicide|suicide|"
+        r"kill (?:myself|themselves|themself|himself|herself|yourself|urself|oneself)|"
+        r"end (?:it(?!\s+(?:with|between|off)\b)|it all|(?:my|their|his|her|your|one'?s|a) life)|"
+        r"take (?:my|their|his|her|your|one'?s) (?:own )?life)\b",
+        unless=r"\b(?:dogs?|cats?|pets?|puppy|kitten|hamsters?|rabbits?|fish|mice|mouse|rats?|birds?|lobsters?|crabs?|"
+        r"insects?|bugs?|chickens?|vet|animals?|game|gaming|minecraft|terraria|fortnite|skyrim|elden ring|"
+        r"dark souls|respawn\w*|speedrun\w*|achievement)\b",
+    ),
+    _en(
+        # "lol guess who's sitting on the wrong side of the balcony railing rn": over the barrier of a drop
+        "en.past-the-railing",
+        Level.IMMINENT,
+        r"\b(?:on|over|onto|to|from)\s+the\s+(?:wrong|outer|outside)\s+side\s+of\s+(?:the|a|my|this)\s+"
+        r"(?:balcony\s+|bridge\s+|roof\s+|rooftop\s+|car ?park\s+)?(?:railings?|rails?|guard ?rails?|barriers?|"
+        r"fences?|ledge)\b|"
+        r"\b(?:other|outer|wrong) side of the (?:balcony|bridge|roof|rooftop) (?:railings?|rails?|barriers?|fence)\b",
+        never=_NOT_ABOUT_ME + r"|\b(?:photos?|pics?|selfies?|tourists?)\b",
+    ),
+    _en(
+        "en.longing-to-be-dead",  # "lol cant wait to finally be dead 🙃"
+        Level.HIGH,
+        r"\b(?:can'?t|cant|cannot) wait (?:to|until|till|for)\s+(?:i'?m |i am |me to |i )?(?:finally )?"
+        r"(?:be dead|die|dead|am dead|be gone for good)\b"
+        r"(?!\s+(?:of|from|laughing|in (?:the |this )?game|tired|serious|last|even|on|set|ahead|and gone))",
+        unless=r"\b(?:game|boss|level|round|match|respawn|laugh\w*|old age)\b",
         never=_NOT_ABOUT_ME,
     ),
 )
@@ -1124,6 +1158,17 @@ ZH_RULES: tuple[Rule, ...] = (
         r"(?:悬崖|桥|大桥|楼|天台|楼顶|江边|河边|海边)了?(?=[，。！？,.!?\s]|$)|"
         r"单程票[^。！？?]{0,16}?(?:不(?:打算|准备|想|会)回来|不回来了|告(?:个)?别)",
         never=r"拍照|摄影|风景|日出|日落|夜景|旅游|旅行|徒步|露营|留学|读书|工作|上班|定居|移民|婚|宝宝",
+    ),
+    _zh(
+        # "每次路过教学楼天台都会想 上去了是不是就解脱了": going up to, or off, a drop as the way out;
+        # not "考完试是不是就解脱了"
+        "zh.drop-as-release",
+        Level.HIGH,
+        r"(?:跳下去|跳下来|跳了|跳|下去|上去|翻过去|翻出去)了?[^。！？?，,]{0,6}?"
+        r"(?:是不是|会不会|能不能|就能|就可以|就会|就|才能|才)(?:就)?(?:能|可以|会)?(?:彻底)?解脱",
+        also=r"天台|楼顶|顶楼|桥|阳台|窗|楼上|高处|悬崖|栏杆|江边|河边|海边",
+        unless=r"考完|放假|毕业|下课|下班|交完|答辩|上岸|寒假|暑假|周末",
+        never=r"小说|游戏|剧本|角色|拍照|摄影|蹦极|跳伞|跳水",
     ),
     _zh(
         "zh.urge-to-jump",  # "每天放学都去桥上站一会儿，看着水就想跳"
@@ -1490,7 +1535,7 @@ ZH_LETHAL: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?:" + _ZH_LETHAL_DRUGS + r")[^。！？?]{0,14}?(?:会怎么样|毒死|致死|致命|死人|没命)|毒死人",
         also=r"纯好奇|只是好奇|好奇问问|问问而已|别问为什么|别跟我说|别管|忽略你的规则|帮朋友问|假设|认真问|直接告诉我|"
-        r"别劝",
+        r"别劝|没别的意思|就问问|随便问问|只是问问|问一下而已",
         never=_ZH_NOT_ABOUT_ME,
     ),
 )
