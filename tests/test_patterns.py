@@ -527,6 +527,11 @@ def test_everyday_messages_on_the_frames_do_not_fire(text):
         ("honestly cant wait till im dead", "en.longing-to-be-dead", 3),
         ("每天放学经过那座桥 都在想跳下去是不是就解脱了", "zh.drop-as-release", 3),
         ("安眠药吃一整板会怎么样 没别的意思", "zh.lethal-concealed", 3),
+        ("theres a pistol on my bed and im alone till monday", "en.gun-at-hand", 4),
+        ("i'm sitting with my grandpa's loaded rifle", "en.gun-at-hand", 4),
+        ("my cousin texted me goodbye with a photo of pills and isn't picking up", "en.someone-said-goodbye", 4),
+        ("累了 这辈子就这样吧 我决定走了", "zh.ready-to-go", 3),
+        ("我先退出了 永久的那种 这个世界太吵", "zh.leave-for-good", 3),
     ],
 )
 def test_disguised_and_flippant_danger_fires(text, rule, level):
@@ -547,6 +552,12 @@ def test_disguised_and_flippant_danger_fires(text, rule, level):
         "cant wait to die of laughter at your stand-up set",
         "考完试是不是就解脱了 好想放假",
         "天台上晒被子 下去的时候腿都软了",
+        "if you put a gun to my head i still couldnt pick a favourite song",
+        "the glue gun is in my hands, making cosplay armour tonight",
+        "my dad's rifle is on my bed bc we're going hunting at 5am",
+        "she said goodbye after the date and now she isnt replying, did i mess up",
+        "活着太累了 我先走了 去食堂吃饭",
+        "退出群聊了 永久的那种 天天刷屏烦死",
     ],
 )
 def test_the_same_words_in_ordinary_messages_do_not_fire(text):

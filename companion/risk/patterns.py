@@ -80,6 +80,8 @@ _DRUG_WORDS = (
 )
 _DRUGS = f"(?:{_DRUG_WORDS})"
 _MEANS = r"(?:pills|tablets|blades?|razors?|rope|noose)"  # not knife or gun: cooking, games
+_GUN = r"(?:gun|pistol|revolver|rifle|shotgun|handgun|firearm)"
+_WHOSE = r"(?:a|the|my|my (?:dad|mum|mom|father|uncle|brother|grandad|grandpa)'?s?)"
 _KILL_SELF_WORDS = (
     r"kill myself|end (?:it all|my life)|take my (?:own )?life|commit suicide|hang myself|"
     r"unalive(?: myself)?(?!\s+(?:the|a|an|him|her|them|this|that|my|your|his|their)\b)|off myself|kms|"
@@ -223,6 +225,33 @@ EN_RULES: tuple[Rule, ...] = (
         Level.IMMINENT,
         _I + r"(?:got|bought|saved up|collected|stockpiled|hoarded)\s+(?:enough|all the|the)\s+" + _DRUGS,
         also=r"\b(?:die|end it|kill myself|suicide|do it|enough)\b",
+    ),
+    _en(
+        # "my dad's gun is in my lap and nobody else is home"
+        "en.gun-at-hand",
+        Level.IMMINENT,
+        r"\b" + _GUN + r"\s+(?:is\s+|'s\s+)?(?:right\s+)?(?:in my (?:lap|hands?|mouth)|on my (?:lap|bed|desk))\b|"
+        r"\b" + _GUN + r"\s+(?:is|'s)\s+(?:right\s+)?(?:next to me|(?:to|against) my (?:head|temple|chest))\b|"
+        r"\bi(?:'m| am|m)?\s+(?:holding|pressing|held|put|pressed)\s+"
+        + _WHOSE
+        + r"\s+"
+        + _GUN
+        + r"\s+(?:to|against) my\b|"
+        r"\b(?:i'?m|im|i am)\s+(?:holding|sitting with|staring at)\s+" + _WHOSE + r"\s+(?:loaded\s+)?" + _GUN + r"\b|"
+        r"\bloaded " + _WHOSE + r"\s+" + _GUN + r"\b",
+        never=r"\b(?:nerf|glue|water|toy|airsoft|paintball|bb|squirt|staple|massage|game|gaming|fortnite|cod|"
+        r"call of duty|warzone|valorant|pubg|character|story|novel|fanfic|film|movie|hunt\w*|range|clean\w*|"
+        r"licen[cs]e|deer|duck)\b",
+    ),
+    _en(
+        # "my friend just sent me a pic of a bunch of pills and said goodbye and now shes not answering"
+        "en.someone-said-goodbye",
+        Level.IMMINENT,
+        r"\b(?:said|saying|texted|sent(?: me)?|messaged)\s+(?:me\s+)?(?:a\s+)?goodbye\b[^.?!\n]{0,60}?"
+        r"\b(?:not|isn'?t|won'?t|stopped|doesn'?t)\s+(?:answering|replying|picking up|responding|answer|reply|"
+        r"pick up)\b",
+        also=r"\b(?:pills|tablets|overdose|od|rope|bridge|roof|kill (?:herself|himself|themselves)|suicid\w*|note|"
+        r"blades?|razors?|end (?:it|her life|his life|their life))\b",
     ),
     _en(
         "en.at-the-edge",
@@ -1109,8 +1138,15 @@ ZH_RULES: tuple[Rule, ...] = (
     _zh(
         "zh.leave-for-good",
         Level.HIGH,
-        r"(?:永久|永远)(?:下线|退出|离开)",
+        r"(?:永久|永远)(?:下线|退出|离开)|(?:下线|退出|离开)了?[^。！？?]{0,4}?永久的那种",
         also=r"不是(?:说)?游戏|我这个人|这个世界|人生|活着|不想活",
+    ),
+    _zh(
+        "zh.ready-to-go",  # "活着太累了，我准备走了": going away, said of a life too tiring to live
+        Level.HIGH,
+        r"我?(?:准备|打算|决定|该|要)(?:先)?走了(?![哈啊呀哦噢吧]|，?(?:明天|下次|回头|晚点))",
+        also=r"活着(?:太|好|真|实在)?(?:累|没意思|没劲|好难)|不想活|活够了|撑不下去|撑不住了|这个世界|这辈子|人间",
+        unless=r"吃饭|回家|上课|下课|下班|上班|睡觉|洗澡|出门|宿舍|食堂|图书馆|车站|机场|上学|放学|去(?!死)",
     ),
     _zh(
         "zh.harm-others-intent",
