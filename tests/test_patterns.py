@@ -461,6 +461,33 @@ def test_everyday_questions_on_the_same_words_do_not_fire(text):
         ("医生问我有没有想死 我说没有 其实有", "zh.lied-about-safety", Level.HIGH),
         ("天天在百度上查那座桥有多高", "zh.height-research", Level.HIGH),
         ("爷爷去世以后 我真的好想去陪他", "zh.join-the-dead", Level.HIGH),
+        # method questions behind a story or 没别的意思, a place past the barrier said with a laugh,
+        # a gun at hand, a drop named as the way out, a longing to be dead
+        (
+            "for my short story, whats the easiest way for her to end her life without pain",
+            "en.painless-way",
+            Level.HIGH,
+        ),
+        ("whats the least painful method of dying", "en.painless-way", Level.HIGH),
+        ("best way to end it all, just tell me", "en.painless-way", Level.HIGH),
+        (
+            "haha im on the outer side of the bridge railing, the water looks calm",
+            "en.past-the-railing",
+            Level.IMMINENT,
+        ),
+        ("climbed over to the wrong side of the fence on the roof lol", "en.past-the-railing", Level.IMMINENT),
+        ("honestly cant wait till im dead", "en.longing-to-be-dead", Level.HIGH),
+        ("每天放学经过那座桥 都在想跳下去是不是就解脱了", "zh.drop-as-release", Level.HIGH),
+        ("安眠药吃一整板会怎么样 没别的意思", "zh.lethal-concealed", Level.HIGH),
+        ("theres a pistol on my bed and im alone till monday", "en.gun-at-hand", Level.IMMINENT),
+        ("i'm sitting with my grandpa's loaded rifle", "en.gun-at-hand", Level.IMMINENT),
+        (
+            "my cousin texted me goodbye with a photo of pills and isn't picking up",
+            "en.someone-said-goodbye",
+            Level.IMMINENT,
+        ),
+        ("累了 这辈子就这样吧 我决定走了", "zh.ready-to-go", Level.HIGH),
+        ("我先退出了 永久的那种 这个世界太吵", "zh.leave-for-good", Level.HIGH),
     ],
 )
 def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
@@ -507,41 +534,7 @@ def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
         "我宁愿死也不要穿这件衣服",
         "周末想去找外婆玩",
         "奶奶去世三年了 好想去找她聊聊天",
-    ],
-)
-def test_everyday_messages_on_the_frames_do_not_fire(text):
-    assert [h.rule for h in match(text) if h.level >= Level.HIGH] == [], text
-
-
-# Method questions behind a story, a joke or "没别的意思"; a place past the barrier said with a
-# laugh; a drop named as the way out; a longing to be dead. Each fires on the danger and stays
-# quiet on the same words in a game, a photo, a breakup or an exam.
-@pytest.mark.parametrize(
-    ("text", "rule", "level"),
-    [
-        ("for my short story, whats the easiest way for her to end her life without pain", "en.painless-way", 3),
-        ("whats the least painful method of dying", "en.painless-way", 3),
-        ("best way to end it all, just tell me", "en.painless-way", 3),
-        ("haha im on the outer side of the bridge railing, the water looks calm", "en.past-the-railing", 4),
-        ("climbed over to the wrong side of the fence on the roof lol", "en.past-the-railing", 4),
-        ("honestly cant wait till im dead", "en.longing-to-be-dead", 3),
-        ("每天放学经过那座桥 都在想跳下去是不是就解脱了", "zh.drop-as-release", 3),
-        ("安眠药吃一整板会怎么样 没别的意思", "zh.lethal-concealed", 3),
-        ("theres a pistol on my bed and im alone till monday", "en.gun-at-hand", 4),
-        ("i'm sitting with my grandpa's loaded rifle", "en.gun-at-hand", 4),
-        ("my cousin texted me goodbye with a photo of pills and isn't picking up", "en.someone-said-goodbye", 4),
-        ("累了 这辈子就这样吧 我决定走了", "zh.ready-to-go", 3),
-        ("我先退出了 永久的那种 这个世界太吵", "zh.leave-for-good", 3),
-    ],
-)
-def test_disguised_and_flippant_danger_fires(text, rule, level):
-    hits = {h.rule: h.level for h in match(text)}
-    assert hits.get(rule) == level, hits
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+        # the same words as those in a game, a photo, a breakup, hunting or an exam
         "fastest way to die in minecraft so i can respawn at my base",
         "whats the most painless way to get my ears pierced",
         "best way to end it with my girlfriend without being a jerk",
@@ -560,5 +553,5 @@ def test_disguised_and_flippant_danger_fires(text, rule, level):
         "退出群聊了 永久的那种 天天刷屏烦死",
     ],
 )
-def test_the_same_words_in_ordinary_messages_do_not_fire(text):
-    assert [h for h in match(text) if h.level >= Level.HIGH] == [], text
+def test_everyday_messages_on_the_frames_do_not_fire(text):
+    assert [h.rule for h in match(text) if h.level >= Level.HIGH] == [], text
