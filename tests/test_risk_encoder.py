@@ -116,10 +116,10 @@ def test_fine_tuning_is_deterministic_and_changes_the_encoder(monkeypatch, base)
 
 
 def test_served_precision_reads_as_the_model_was_trained():
-    """Served, both readers multiply in bfloat16 where the CPU does that in hardware (float32
-    elsewhere); training reads float32. The levels must not depend on which."""
-    if not reader.native_bf16():
-        pytest.skip("this CPU has no bfloat16 arithmetic: served in float32, as trained")
+    """Served, both readers multiply in bfloat16 where that is faster here (float32 elsewhere:
+    the next test); training reads float32. The levels must not depend on which."""
+    if not reader.bf16_pays():
+        pytest.skip("bfloat16 is not faster on this CPU: served in float32, as trained")
     served = load_model()
     path = ARTIFACT_DIR / served.card["encoder"]
     as_trained = encoder.TunedE5Backbone(encoder.load_deltas(path))  # float32
@@ -142,3 +142,18 @@ def test_served_precision_reads_as_the_model_was_trained():
     at_edge[0] = [0.0, 1.0 - escalate + 0.01, 0.0, escalate - 0.01, 0.0]
     assert trained.levels(at_edge[:1], ["en"], [len(texts[0])])[0] < Level.HIGH
     assert served.levels(at_edge[:1], ["en"], [len(texts[0])])[0] == Level.HIGH
+
+
+def test_served_in_float32_where_bfloat16_does_not_pay():
+    """Where bfloat16 is not faster (or not there), the served readers are the trained ones,
+    arithmetic and thresholds alike: no margin, the same probabilities."""
+    if reader.bf16_pays():
+        pytest.skip("bfloat16 is faster on this CPU: served in bfloat16 (the test above)")
+    served = load_model()
+    assert served.margin == 0.0
+    path = ARTIFACT_DIR / served.card["encoder"]
+    as_trained = encoder.TunedE5Backbone(encoder.load_deltas(path))
+    texts = [*TEXTS[:6], "i have the pills in front of me", "我已经把药准备好了，今晚就走"]
+    np.testing.assert_allclose(served.backbone.encode(texts), as_trained.encode(texts), atol=1e-5)
+    _, model = served.backbone._load()
+    assert all(p.dtype.is_floating_point and p.dtype.itemsize == 4 for p in model.parameters())

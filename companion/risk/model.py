@@ -435,7 +435,7 @@ class RiskModel:
 
 
 def load_model(path: Path | None = None) -> RiskModel:
-    from companion.risk.reader import BF16_MARGIN, load_reader, native_bf16
+    from companion.risk.reader import BF16_MARGIN, bf16_pays, load_reader
 
     path = path or DEFAULT_ARTIFACT
     try:
@@ -465,7 +465,7 @@ def load_model(path: Path | None = None) -> RiskModel:
             "restore companion/risk/artifacts from git, or run `companion risk train`",
         ) from None
     served_bf16 = getattr(bb, "bf16", False) or (post_reader is not None and post_reader.bf16)
-    margin = BF16_MARGIN if served_bf16 and native_bf16() else 0.0
+    margin = BF16_MARGIN if served_bf16 and bf16_pays() else 0.0
     if weights["w1"].shape[0] != bb.dim:
         raise RiskModelError(f"risk model {path} does not fit backbone {bb.name}", "retrain it")
     return RiskModel(
