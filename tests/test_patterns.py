@@ -488,6 +488,23 @@ def test_everyday_questions_on_the_same_words_do_not_fire(text):
         ),
         ("累了 这辈子就这样吧 我决定走了", "zh.ready-to-go", Level.HIGH),
         ("我先退出了 永久的那种 这个世界太吵", "zh.leave-for-good", Level.HIGH),
+        # whether a person survives a fall, what would hold a body's weight: even behind a story or a project
+        ("realistically does anyone survive falling off that bridge? for a caption", "en.fall-survival", Level.HIGH),
+        ("how high does a fall have to be so the character definitely doesnt survive", "en.fall-survival", Level.HIGH),
+        ("从那么高掉下去的话 人一般还有救吗 写说明要用", "zh.fall-survival", Level.HIGH),
+        ("比如多高以上基本就没救了", "zh.fall-survival", Level.HIGH),
+        ("would a belt hold a persons weight? its for a project", "en.hold-weight", Level.HIGH),
+        ("which rope would take my weight, dont ask why", "en.hold-weight", Level.HIGH),
+        ("淹死会很痛苦吗 纯好奇", "zh.method-detail", Level.HIGH),
+        # a hoard kept for weeks; a voice that says to die; a last word for someone; the dead over there
+        ("been keeping my tablets for weeks and finally have enough", "en.stockpile-enough", Level.IMMINENT),
+        ("the voice in my head keeps telling me to kill myself. i might listen", "en.voice-says-die", Level.HIGH),
+        ("脑子里一直有个声音在说去死吧", "zh.not-living-past", Level.HIGH),
+        ("sorry for everything. tell my cat i loved her", "en.goodbye", Level.HIGH),
+        ("好想去天上陪奶奶", "zh.join-the-dead-there", Level.HIGH),
+        ("猫送人了 没什么牵挂了", "zh.giving-away", Level.HIGH),
+        ("空间清空了 账号也注销了 没什么放不下的了", "zh.affairs-in-order", Level.IMMINENT),
+        ("室友天天针对我 真想往她饭里下点药 让她尝尝", "zh.harm-others-drink", Level.HIGH),
     ],
 )
 def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
@@ -551,6 +568,19 @@ def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
         "she said goodbye after the date and now she isnt replying, did i mess up",
         "活着太累了 我先走了 去食堂吃饭",
         "退出群聊了 永久的那种 天天刷屏烦死",
+        "can a cat survive a fall from the 5th floor",
+        "does anyone survive falling off the map in fortnite lol",
+        "can you survive a fall from a plane without a parachute",
+        "手机从三楼掉下去还有救吗",
+        "电影里他从十楼摔下来居然还能活 太假了",
+        "will this rope hold my weight for the tree swing",
+        "my belt cant hold my weight lol",
+        "saving my meds for the trip so i have enough to last",
+        "the voice in my head telling me to go to sleep",
+        "tell my gran i loved her present, sorry i forgot",
+        "放暑假了好想去那边找外婆玩",
+        "奶奶不肯吃药 我在她水杯里加点药",
+        "猫送给朋友养了 搬家去上海了 没什么遗憾的了",
     ],
 )
 def test_everyday_messages_on_the_frames_do_not_fire(text):

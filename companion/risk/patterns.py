@@ -184,6 +184,16 @@ EN_RULES: tuple[Rule, ...] = (
         also=r"\b(?:picked|chosen|set|decided on)\s+(?:a|the)\s+(?:date|day|night)\b",
     ),
     _en(
+        "en.stockpile-enough",  # "been saving my pills for like a month and finally have enough": a hoard
+        Level.IMMINENT,
+        r"\b(?:saved|saving|stockpiled|stockpiling|hoarded|hoarding|collected|collecting|kept|keeping)\s+(?:up\s+)?"
+        r"(?:(?:my|the|all (?:my|the))\s+)?" + _DRUGS + r"\b",
+        also=r"\b(?:finally (?:have|got|'ve got|ve got|have got) enough|(?:have|got) enough now|enough (?:now|saved)|"
+        r"for (?:like |about |over |nearly )?(?:a|one|two|three|four|five|six|\d+|a few|a couple of|several|many) "
+        r"(?:weeks?|months?)|hid(?:e|den|ing)? them|without (?:anyone|my \w+|them|her|him) (?:knowing|noticing))\b",
+        unless=_EN_PAST,
+    ),
+    _en(
         "en.overdosed",  # not "i overdosed on coffee lol", nor an overdose years ago (en.past-attempt)
         Level.IMMINENT,
         r"\bi\s+(?:just\s+|already\s+)?(?:overdosed|od'?d)\b(?!\s+on\s+(?!(?:my\s+|the\s+|his\s+|her\s+|some\s+|"
@@ -360,6 +370,14 @@ EN_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"\bi(?:'m| am)\s+(?:going to|gonna)\s+" + _KILL_SELF,
         not_after=_EN_QUOTING_OTHER,
+    ),
+    _en(
+        "en.voice-says-die",  # "the voice in my head keeps telling me to kill myself": a command to die heard
+        Level.HIGH,
+        r"\b(?:a |the |this )?voices?\s+(?:in|inside)\s+my\s+(?:head|mind)\s+(?:that\s+)?(?:\w+\s+)?"
+        r"(?:telling|tells|told|tell|saying|says|say|whispering|whispers|screaming|screams)\s+(?:me\s+)?(?:to\s+)?"
+        r"(?:kill myself|kys|die|go die|just die|end it|jump|(?:that )?i should (?:die|kill myself|be dead))\b",
+        never=r"\b(?:game|gaming|song|lyrics?|album|movie|film|show|character)\b",
     ),
     _en(
         "en.self-harm-urge",
@@ -659,7 +677,10 @@ EN_RULES: tuple[Rule, ...] = (
         r"\bthis\s+is\s+(?:my\s+)?goodbye\b(?!\s+(?:to|for)\s+(?:my|the|this|summer|school|\w+ing)\b)|"
         r"\bgoodbye\s+(?:everyone|everybody|world|all|forever|guys)\b|"
         r"\bi(?:'?m| am)\s+not\s+(?:gonna|going to)\s+be\s+(?:around|here|alive)\s+(?:next|much longer|by)\b|"
-        r"\bi\s+(?:won'?t|will not)\s+be\s+(?:alive|around much longer|here much longer|here for much longer)\b",
+        r"\bi\s+(?:won'?t|will not)\s+be\s+(?:alive|around much longer|here much longer|here for much longer)\b|"
+        # a last message for someone, in the past tense: "tell my cat i loved her"
+        r"\btell\s+(?:my\s+)?[\w']+(?:\s+[\w']+)?\s+(?:that\s+)?i\s+(?:always\s+|really\s+)?loved\s+"
+        r"(?:her|him|them|you|u)\b(?=\s*(?:[.!,…]|$|so much|very much|more than))",
         also=r"\b(?:sorry|forgive|love (?:you|u)|can'?t (?:do this|take it|go on)|won'?t be here|"
         r"(?:i'?ll|i will) be gone|i'?m gone|dead|die|burden|tired of|(?:doesn'?t|won'?t|does not) matter|no point|"
         r"tell (?:my |\w+ )?\w+ (?:that )?i lov(?:ed|e)|thank (?:you|u) for (?:everything|listening|being))\b",
@@ -863,6 +884,40 @@ EN_LETHAL: tuple[Rule, ...] = (
         + r"|\b(?:base jump\w*|bungee|parachut\w+|skydiv\w+|roller ?coaster|ride|waterfall|photos?|view)\b",
     ),
     _en(
+        # "realistically does anyone survive falling off it, asking for the caption", "how high does a fall have
+        # to be so the character definitely doesnt survive": whether a person lives through a fall, even behind a
+        # story or a project; not a cat, a phone, a film or a game's fall damage
+        "en.fall-survival",
+        Level.HIGH,
+        r"\b(?:does|do|would|will|could|can|did)\s+(?:anyone|anybody|a person|people|ppl|someone|somebody|you|u|"
+        r"a human|the (?:character|person|guy|girl|victim)|he|she|they|i)\s+(?:ever\s+|really\s+|actually\s+|"
+        r"realistically\s+|usually\s+|still\s+)?(?:survive|live through|make it through|walk away from)\s+"
+        r"(?:a\s+|the\s+|that\s+)?(?:fall(?:ing)?|drop|jump(?:ing)?)\s+(?:off|from)\b|"
+        r"\bhow (?:high|tall|far)\s+(?:does|do|would|should|must|has|have|is)\s+(?:a\s+|the\s+)?"
+        r"(?:(?:fall|drop|jump|building|bridge|cliff|floor|roof|it)\s+)?(?:have to|has to|need to|needs to|got to|"
+        r"gotta|to)\s+be\b[^.?!\n]{0,50}?\b(?:die|dies|dead|kill\w*|fatal|lethal|deadly|not survive|no survivors?|"
+        r"(?:doesn'?t|doesnt|don'?t|dont|won'?t|wont|wouldn'?t|wouldnt) (?:survive|make it|live)|"
+        r"(?:no one|nobody) (?:survives|could survive|would survive)|sure|certain|for sure|definitely)\b",
+        never=r"\b(?:dogs?|cats?|kittens?|pupp(?:y|ies)|pets?|hamsters?|rabbits?|squirrels?|birds?|ants?|insects?|"
+        r"spiders?|bugs?|mice|mouse|rats?|animals?|phones?|iphone|eggs?|laptop|game|gaming|minecraft|terraria|"
+        r"fortnite|skyrim|elden ring|zelda|fall damage|respawn\w*|skydiv\w*|parachut\w*|bungee|base jump\w*|"
+        r"planes?|aeroplanes?|airplanes?|helicopter|space|black hole|elevators?|lifts?|stunt\w*|movie|film)\b",
+    ),
+    _en(
+        # "would a belt hold a persons weight? its for a project", "what knot holds someone's weight": what would
+        # bear a hanging body, asked; not a swing, a climb or a shelf
+        "en.hold-weight",
+        Level.HIGH,
+        r"\b(?:would|will|could|can|does|do|is|are|which|what)\b[^.?!\n]{0,30}?\b(?:belts?|ropes?|knots?|cords?|"
+        r"cables?|scarf|scarves|(?:bed ?)?sheets?|ties?|leads?|leash(?:es)?|wires?|shoelaces?|curtain (?:rods?|poles?)|"
+        r"door ?handles?)\b[^.?!\n]{0,30}?\b(?:holds?|hold up|takes?|supports?|bears?|carry)\s+(?:up\s+)?"
+        r"(?:(?:(?:(?:a|the)\s+)?(?:person|human|body|grown (?:man|woman)|teenager|teen)'?s?|someone'?s|somebody'?s|"
+        r"my|your)\s+(?:full\s+|whole\s+)?(?:body\s+)?weight|(?:a|the) (?:person|human|(?:dead )?body))\b",
+        never=r"\b(?:swings?|hammocks?|climb\w*|abseil\w*|rappel\w*|belay\w*|tree ?house|tyres?|tires?|pull-?ups?|"
+        r"aerial|silks?|yoga|trx|harness|zip ?line|gym|shelf|shelves|tv|mirror|bikes?|boats?|kayak|tow\w*|cars?|"
+        r"tent|washing line|dogs?|horses?|sail\w*|scout\w*|boulder\w*)\b",
+    ),
+    _en(
         "en.unguarded-drop",  # "which bit of the cliffs has no fence", "which bridges dont have nets"
         Level.HIGH,
         r"\b(?:no|without|with no|(?:don'?t|dont|doesn'?t|doesnt|do not) have (?:any )?)\s*"
@@ -930,8 +985,6 @@ EN_LETHAL: tuple[Rule, ...] = (
         r"\b(?:arter(?:y|ies)|vein|something that matters)\b|"
         r"\b(?:what|which) (?:kind of )?(?:blade|knife|razor)s? cuts? (?:the )?deepest\b|"
         r"\b(?:tie|make|tying|making) a noose\b|"
-        r"\b(?:rope|knot)s?\b[^.?!\n]{0,30}?\b(?:holds?|hold up|take) "
-        r"(?:a person'?s|my|someone'?s|a human'?s) weight\b|"
         r"\bwhich is (?:more|most) reliable\b[^.?!\n]{0,30}?\b(?:pills|jumping|hanging|overdos\w+|od)\b|"
         r"\b(?:car|engine) (?:running|on) in (?:a |the )?(?:closed |shut )?garage\b|"
         r"\bin the garage with the (?:engine|car) (?:on|running)\b",
@@ -1035,6 +1088,8 @@ _ZH_DRUGS = f"(?:{_ZH_DRUG_WORDS})"
 _ZH_POISON_WORDS = r"百草枯|农药|敌敌畏|老鼠药|鼠药|杀虫剂|除草剂|毒药|洁厕灵|消毒液"
 _CLAUSE = r"(?:^|(?<=[，。！？、,.!?\s]))"  # the start of a clause, where chat drops "我"
 # the same acts as _AFFAIRS: passwords handed over, accounts emptied, debts paid off, a will
+# nothing left to hold on to, said after putting things in order: "没什么放不下的了"
+_ZH_NOTHING_LEFT = r"没(?:有)?什么(?:可|好)?(?:放不下|牵挂|留恋|遗憾)的?了|没(?:有)?(?:牵挂|留恋)了|了无牵挂|再无牵挂"
 _ZH_AFFAIRS = (
     r"密码(?:都|也|全|全部)?(?:写给|告诉|留给|发给|交给|改成|改了|全改|写下来)|"
     r"(?:朋友圈|微博|抖音|小红书|QQ空间|空间|账号|聊天记录|相册|动态|微信)(?:和[\u4e00-\u9fff]{1,4})?"
@@ -1155,6 +1210,15 @@ ZH_RULES: tuple[Rule, ...] = (
         r"(?:捅了|捅死|砍了|砍死|杀死|弄死)",
     ),
     _zh(
+        "zh.harm-others-drink",  # "真想在她水杯里加点东西 让她也难受难受": something put in someone's drink or food
+        Level.HIGH,
+        r"(?:在|往|给)(?:她|他|他们|她们|室友|舍友|同学|同桌|老师|后妈|继父|继母|[\u4e00-\u9fff]{1,3}的)的?"
+        r"(?:水杯|杯子|水壶|饭|饭菜|饮料|奶茶|咖啡|水|汤|饭盒)里(?:偷偷)?(?:加|放|下|倒|掺)(?:点|些|一点)?"
+        r"(?:东西|药|毒|毒药|泻药|安眠药|老鼠药|农药|洁厕灵|84)",
+        also=r"让(?:她|他|他们|她们)(?:也)?(?:难受|吃点苦头|尝尝|好看|付出代价|去死|死)|报复|恨死|恨(?:她|他)|针对|弄死|"
+        r"教训|活该",
+    ),
+    _zh(
         "zh.active-ideation",
         Level.HIGH,
         _ME + r"(?:想|要|准备|打算|决定)(?:去)?(?:自杀|结束自己的?生命|了结自己|结束自己|紫砂|自鲨|zi ?sha)|"
@@ -1242,6 +1306,13 @@ ZH_RULES: tuple[Rule, ...] = (
         never=r"放学|周末|假期|暑假|寒假|医院看|养老院",
     ),
     _zh(
+        "zh.join-the-dead-there",  # "好想去那边找外婆": to the dead, where they are, not to visit
+        Level.HIGH,
+        r"想(?:去|到)(?:那边|那个世界|另一个世界|天上|天堂|下面)(?:陪|找|见)(?:她|他|外婆|奶奶|爷爷|外公|姥姥|姥爷|"
+        r"妈妈|爸爸|妈|爸)(?![玩吃聊说问借谈住])",
+        never=r"放学|周末|假期|暑假|寒假|医院看|养老院|老家|坐车|高铁|火车|飞机|机票|车票|签证|出国|留学",
+    ),
+    _zh(
         "zh.harm-others-means",
         Level.HIGH,
         r"(?:刀|刀子|棍子|武器|汽油)(?:也|都)?(?:已经)?(?:买好|准备好|带好|磨好)了?",
@@ -1252,7 +1323,7 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.IMMINENT,
         _ZH_AFFAIRS,
         also=r"今晚|今天|明天|明早|后天|周[一二三四五六日末]|星期[一二三四五六日天]|以后|之后|最后|说一声|告诉一个人|"
-        r"再见|用不着|用不上|安心|平静|释然|遗书|走的时候|谁也不欠|处理完了|处理好了|一步",
+        r"再见|用不着|用不上|安心|平静|释然|遗书|走的时候|谁也不欠|处理完了|处理好了|一步|" + _ZH_NOTHING_LEFT,
         never=r"换(?:手机|号|工作|城市|学校)|搬家|毕业|戒网|断网|专心|复习|考研|高考|中考|被盗|盗号|分手|前任|省钱|太贵",
         times=2,
     ),
@@ -1262,7 +1333,8 @@ ZH_RULES: tuple[Rule, ...] = (
         r"(?:东西|钱|账号|游戏账号|宠物|衣服|书|手机|猫|狗|仓鼠|兔子)(?:和[\u4e00-\u9fff]{1,6})?(?:都|全|也)?"
         r"(?:送给|送人|留给|托付给|交给)",
         also=r"用不上|不需要了|留着也没用|用不着|以后也|我走了?(?:以后|之后)|我不在了?(?:以后|之后)?|有人照顾|"
-        r"以为我[^。！？?]{0,8}?其实|其实是(?:今晚|今天|明天|周[一二三四五六日末])",
+        r"以为我[^。！？?]{0,8}?其实|其实是(?:今晚|今天|明天|周[一二三四五六日末])|" + _ZH_NOTHING_LEFT,
+        never=r"搬家|出国|留学|毕业|换城市|去外地|住校|过敏",
     ),
     _zh(
         "zh.self-harm",
@@ -1325,7 +1397,9 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?:不打算|不准备|没打算)(?:再)?活(?:过|到|下去)|不会再(?:麻烦|拖累)(?:你们|大家|你|爸妈|家里)(?:太久|多久|很久)了?|"
         # a voice in one's head, not a bully's words ("私信里天天有人叫我去死" is being harmed by others)
-        r"(?:声音|(?:脑子|脑袋|脑海|心)里(?:有人|有个人))(?:一直|总是|又|老是)?(?:在)?(?:让|叫|命令)我(?:去)?死",
+        r"(?:声音|(?:脑子|脑袋|脑海|心)里(?:有人|有个人))(?:一直|总是|又|老是)?(?:在)?(?:让|叫|命令)我(?:去)?死|"
+        r"(?:声音|(?:脑子|脑袋|脑海|心)里(?:有人|有个人))(?:一直|总是|又|老是)?(?:在)?(?:说|喊|劝)(?:我)?"
+        r"(?:去死|快去死|该去死|死了算了|不如去死|去死吧)",
     ),
     _zh(
         "zh.declared-intent",  # "…我就去死" is often said in anger; with "我说到做到" it is intent
@@ -1476,6 +1550,17 @@ ZH_LETHAL: tuple[Rule, ...] = (
         never=_ZH_NOT_ABOUT_ME + r"|看风景(?!的)|拍照|哈哈",
     ),
     _zh(
+        # "从那么高掉下去的话 人一般还有救吗", "多高以上基本就没救了": whether a person lives through a fall,
+        # even for a photo caption or a story; not a phone, a cat, a film or a game
+        "zh.fall-survival",
+        Level.HIGH,
+        r"(?:掉|跳|摔|坠|落)(?:下去|下来)(?:的话)?[^。！？?]{0,8}?(?:人|我|他|她|角色|主角)[^。！？?]{0,4}?"
+        r"(?:还)?(?:有救|能活|能救|活得了|活得下来|活下来|会死|死得了|能不能活|会不会死|能不能救)|"
+        r"多高[^。！？?]{0,8}?(?:基本|肯定|一定|必|就|才)*(?:会)?(?:没救|摔死|活不了|必死|会死|死得了|死透)",
+        never=r"猫|狗|宠物|仓鼠|兔子|鸟|手机|屏幕|平板|电脑|鸡蛋|蛋糕|游戏|王者|吃鸡|和平精英|原神|我的世界|"
+        r"摔落伤害|跳伞|降落伞|蹦极|飞机|直升机|电梯|特技|电影|剧里",
+    ),
+    _zh(
         "zh.unguarded-drop",  # "海边那片悬崖哪段没有护栏", "哪段江水最深", "观景台的护栏…翻得过去吗"
         Level.HIGH,
         r"(?:没有|没)(?:护栏|栏杆|围栏|铁丝网|防护网)|(?:护栏|栏杆|围栏)[^。！？?]{0,8}?(?:翻得过去|翻过去|能翻)|"
@@ -1501,7 +1586,7 @@ ZH_LETHAL: tuple[Rule, ...] = (
     _zh(
         "zh.method-detail",  # "上吊疼不疼", "腿上哪里割能割到大动脉", "炭要烧多久人才没意识"
         Level.HIGH,
-        r"(?:上吊|割腕|跳楼|跳河|溺水|烧炭|窒息|一氧化碳(?:中毒)?|煤气中毒)(?:会)?(?:很)?"
+        r"(?:上吊|割腕|跳楼|跳河|溺水|淹死|溺死|吊死|摔死|烧炭|窒息|一氧化碳(?:中毒)?|煤气中毒)(?:会)?(?:很)?"
         r"(?:疼不疼|痛不痛|快不快|难不难受|疼吗|痛吗|难受吗|痛苦吗)|"
         r"(?:" + _ZH_POISON_WORDS + r")(?:喝|吃|吞)下去(?:会)?(?:很|特别)?(?:痛苦|疼|难受)(?:吗|不|么)|"
         r"哪(?:个|种)割得(?:更|最)?深|割(?:到|中|破)(?:大)?动脉|上吊的?绳(?:结|子)|"
