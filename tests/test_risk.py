@@ -358,3 +358,38 @@ def test_ordinary_pinyin_is_not_handed_off(scorer, text):
 def test_traditional_characters_and_digits_for_letters_are_read_as_meant(scorer, text):
     a = scorer.assess(text)
     assert a.level >= Level.HIGH and a.own_level >= Level.HIGH, (text, a)
+
+
+def test_the_ngram_reader_weighs_as_sklearn_does(scorer):
+    """The served n-gram reader weighs a message itself (sklearn's input checks cost 20 times the
+    work); it must give what TfidfVectorizer.transform gives, odd input included."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from companion.risk.model import NGRAMS, softmax
+
+    ngrams = scorer.model.ngrams
+    texts = [
+        "i want to die tonight",
+        "this homework is killing me lol",
+        "我已经准备好了，今晚就走",
+        "笑死我了 哈哈哈哈",
+        "KILL the PROCESS!!! kill kill kill",
+        "",
+        "   ",
+        "\x00\x01\x02 binary",
+        "Ünïcödé ＦＵＬＬ ｗｉｄｔｈ 😭😭",
+        "zzqx qqzv",  # no known n-gram beyond single letters
+        "word " * 500,
+    ]
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=NGRAMS,
+        sublinear_tf=True,
+        dtype=np.float32,
+        vocabulary={str(t): i for i, t in enumerate(ngrams.terms)},
+    )
+    vectorizer.idf_ = ngrams.idf
+    expected = softmax(np.asarray(vectorizer.transform(texts) @ ngrams.coef.T) + ngrams.intercept)
+    np.testing.assert_allclose(ngrams.proba(texts), expected, atol=1e-5)
+    assert ngrams.proba([]).shape == (0, len(Level))

