@@ -505,6 +505,11 @@ def test_everyday_questions_on_the_same_words_do_not_fire(text):
         ("猫送人了 没什么牵挂了", "zh.giving-away", Level.HIGH),
         ("空间清空了 账号也注销了 没什么放不下的了", "zh.affairs-in-order", Level.IMMINENT),
         ("室友天天针对我 真想往她饭里下点药 让她尝尝", "zh.harm-others-drink", Level.HIGH),
+        ("whats the easiest way to never wake up. asking for a friend", "en.painless-way", Level.HIGH),
+        ("mixed a load of pills from the cabinet with vodka, room's spinning", "en.overdose-mixed", Level.IMMINENT),
+        ("see u in the next life 🤍 thanks for everything", "en.goodbye", Level.HIGH),
+        ("谢谢你陪我 下辈子再聊啦🌙", "zh.goodbye", Level.HIGH),
+        ("坐在教学楼天台边上 其实也没那么高嘛", "zh.at-the-edge", Level.IMMINENT),
     ],
 )
 def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
@@ -581,6 +586,11 @@ def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
         "放暑假了好想去那边找外婆玩",
         "奶奶不肯吃药 我在她水杯里加点药",
         "猫送给朋友养了 搬家去上海了 没什么遗憾的了",
+        "easiest way to not wake up tired?",
+        "took my antibiotics with wine, is that bad",
+        "谢谢队友 下辈子再见",
+        "站在楼顶往下看 好高啊 腿都软了",
+        "站在教学楼天台上拍照 其实也没那么高",
     ],
 )
 def test_everyday_messages_on_the_frames_do_not_fire(text):

@@ -161,6 +161,16 @@ EN_RULES: tuple[Rule, ...] = (
         unless=_EN_PAST,  # "a year ago today i took a bunch of pills": a past attempt
     ),
     _en(
+        "en.overdose-mixed",  # "mixed a bunch of stuff from the medicine cabinet with vodka like 20 min ago"
+        Level.IMMINENT,
+        r"\b(?:mixed|took|taken|swallowed|downed|necked)\b[^.?!\n]{0,40}?\b(?:a bunch of|a load of|loads of|lots of|"
+        r"a lot of|a handful of|all (?:of )?(?:my|the)|everything|whatever|stuff|random)\b[^.?!\n]{0,40}?"
+        r"\b(?:pills|tablets|meds|medicine(?: cabinet| cupboard| drawer)?|painkillers|sleeping pills)\b[^.?!\n]{0,30}?"
+        r"\bwith\s+(?:(?:a|some|the|half a|a whole|a bottle of|my (?:mum|mom|dad)'?s)\s+)?(?:vodka|alcohol|booze|wine|"
+        r"beer|whisk(?:e)?y|gin|rum|tequila|cider|drink)\b",
+        unless=_EN_PAST,
+    ),
+    _en(
         "en.overdose-count",  # a count of ten or more, the "I" often dropped in chat
         Level.IMMINENT,
         r"(?:^|[.!?,;]\s*|\bi\s+(?:just\s+|already\s+)?)(?:took|swallowed|downed|taken)\s+(?:like\s+|about\s+|over\s+)?"
@@ -678,12 +688,14 @@ EN_RULES: tuple[Rule, ...] = (
         r"\bgoodbye\s+(?:everyone|everybody|world|all|forever|guys)\b|"
         r"\bi(?:'?m| am)\s+not\s+(?:gonna|going to)\s+be\s+(?:around|here|alive)\s+(?:next|much longer|by)\b|"
         r"\bi\s+(?:won'?t|will not)\s+be\s+(?:alive|around much longer|here much longer|here for much longer)\b|"
+        r"\bsee (?:you|u|ya|y'?all|everyone) in (?:the|my|another|a better) (?:next )?life\b|"
         # a last message for someone, in the past tense: "tell my cat i loved her"
         r"\btell\s+(?:my\s+)?[\w']+(?:\s+[\w']+)?\s+(?:that\s+)?i\s+(?:always\s+|really\s+)?loved\s+"
         r"(?:her|him|them|you|u)\b(?=\s*(?:[.!,…]|$|so much|very much|more than))",
         also=r"\b(?:sorry|forgive|love (?:you|u)|can'?t (?:do this|take it|go on)|won'?t be here|"
         r"(?:i'?ll|i will) be gone|i'?m gone|dead|die|burden|tired of|(?:doesn'?t|won'?t|does not) matter|no point|"
-        r"tell (?:my |\w+ )?\w+ (?:that )?i lov(?:ed|e)|thank (?:you|u) for (?:everything|listening|being))\b",
+        r"tell (?:my |\w+ )?\w+ (?:that )?i lov(?:ed|e)|"
+        r"(?:thank (?:you|u)|thanks|thx) for (?:everything|listening|being))\b",
     ),
 )
 
@@ -1040,7 +1052,9 @@ EN_LETHAL: tuple[Rule, ...] = (
         r"(?:way|method)s?\s+(?:for\s+(?:[\w']+\s+){1,3}?)?(?:to|of)\s+(?:die|dying|commit suicide|suicide|"
         r"kill (?:myself|themselves|themself|himself|herself|yourself|urself|oneself)|"
         r"end (?:it(?!\s+(?:with|between|off)\b)|it all|(?:my|their|his|her|your|one'?s|a) life)|"
-        r"take (?:my|their|his|her|your|one'?s) (?:own )?life)\b",
+        r"take (?:my|their|his|her|your|one'?s) (?:own )?life|"
+        r"(?:not|never) wake (?:back )?up"
+        r"(?!\s+(?:late|early|on time|in time|tired|groggy|at|for|before|after|with)))\b",
         unless=r"\b(?:dogs?|cats?|pets?|puppy|kitten|hamsters?|rabbits?|fish|mice|mouse|rats?|birds?|lobsters?|crabs?|"
         r"insects?|bugs?|chickens?|vet|animals?|game|gaming|minecraft|terraria|fortnite|skyrim|elden ring|"
         r"dark souls|respawn\w*|speedrun\w*|achievement)\b",
@@ -1162,8 +1176,9 @@ ZH_RULES: tuple[Rule, ...] = (
     _zh(
         "zh.at-the-edge",
         Level.IMMINENT,
-        r"(?:站|坐|蹲|爬)(?:在|到|上)了?(?:楼顶|天台|顶楼|窗台|窗户外|桥上|桥边|楼边|阳台边)",
-        also=r"跳|死|结束|再见|最后|不想活|永别",
+        r"(?:站|坐|蹲|爬)(?:在|到|上)了?(?:[\u4e00-\u9fff]{0,4}?(?:楼顶|天台|顶楼)|窗台|窗户外|桥上|桥边|楼边|阳台边)",
+        also=r"跳|死|结束|再见|最后|不想活|永别|(?:没|没有)(?:那么|多)高|够高|也不算高",
+        never=r"拍照|拍视频|自拍|风景|夜景|日出|日落|烟花|晒被子|晾|星星|月亮|开会|上课",
     ),
     _zh("zh.note-written", Level.IMMINENT, r"遗书(?:已经|都)?(?:写好|写完)|(?:写好|写完)了?遗书"),
     _zh(
@@ -1435,8 +1450,10 @@ ZH_RULES: tuple[Rule, ...] = (
         # a last message, not "这是我最后一次相信天气预报"
         r"(?:这是我(?:最后|最後)(?:一次|一条|的)[\u4e00-\u9fff]{0,3}?(?:说话|说|跟|和|发|留言|消息|朋友圈|动态|道别|告别|联系|话)|"
         r"永别了|再见了?[，,。! ！]*(?:这个世界|大家|所有人)|"
-        r"等你(?:们)?看到(?:这条|这段|这些)(?:消息|话|留言)?(?:的时候)?[，,]?我)",
-        also=r"对不起|原谅|不在了|走了|离开|再见|永别|死|最后一次|最后一条|最后的|爱你|谢谢你们",
+        r"等你(?:们)?看到(?:这条|这段|这些)(?:消息|话|留言)?(?:的时候)?[，,]?我|"
+        # "谢谢你陪我 下辈子再聊啦": a thank-you that puts the next talk in the next life
+        r"(?:谢谢|感谢)(?:你|您)[^。！？?]{0,10}?下辈子再(?:聊|见|说|联系|做朋友|当朋友|报答))",
+        also=r"对不起|原谅|不在了|走了|离开|再见|永别|死|最后一次|最后一条|最后的|爱你|谢谢你们|下辈子",
     ),
 )
 
