@@ -510,6 +510,10 @@ def test_everyday_questions_on_the_same_words_do_not_fire(text):
         ("see u in the next life 🤍 thanks for everything", "en.goodbye", Level.HIGH),
         ("谢谢你陪我 下辈子再聊啦🌙", "zh.goodbye", Level.HIGH),
         ("坐在教学楼天台边上 其实也没那么高嘛", "zh.at-the-edge", Level.IMMINENT),
+        ("我已经翻到桥上的栏杆外面了😂", "zh.past-the-railing", Level.IMMINENT),
+        ("有个声音在我脑子里说我该消失", "zh.not-living-past", Level.HIGH),
+        ("要去当小天使啦 好想赶紧走 这个世界拜拜了", "zh.goodbye", Level.HIGH),
+        ("hypothetically if someone saved their antidepressants for a month", "en.stockpile-enough", Level.IMMINENT),
     ],
 )
 def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
@@ -591,6 +595,9 @@ def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
         "谢谢队友 下辈子再见",
         "站在楼顶往下看 好高啊 腿都软了",
         "站在教学楼天台上拍照 其实也没那么高",
+        "站在栏杆外面等公交",
+        "猫跑到阳台栏杆外面了 怎么把它弄回来",
+        "这个世界拜拜了 我要去睡觉了",
     ],
 )
 def test_everyday_messages_on_the_frames_do_not_fire(text):

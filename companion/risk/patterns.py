@@ -197,7 +197,7 @@ EN_RULES: tuple[Rule, ...] = (
         "en.stockpile-enough",  # "been saving my pills for like a month and finally have enough": a hoard
         Level.IMMINENT,
         r"\b(?:saved|saving|stockpiled|stockpiling|hoarded|hoarding|collected|collecting|kept|keeping)\s+(?:up\s+)?"
-        r"(?:(?:my|the|all (?:my|the))\s+)?" + _DRUGS + r"\b",
+        r"(?:(?:my|the|their|his|her|all (?:my|the|their))\s+)?" + _DRUGS + r"\b",
         also=r"\b(?:finally (?:have|got|'ve got|ve got|have got) enough|(?:have|got) enough now|enough (?:now|saved)|"
         r"for (?:like |about |over |nearly )?(?:a|one|two|three|four|five|six|\d+|a few|a couple of|several|many) "
         r"(?:weeks?|months?)|hid(?:e|den|ing)? them|without (?:anyone|my \w+|them|her|him) (?:knowing|noticing))\b",
@@ -1180,6 +1180,15 @@ ZH_RULES: tuple[Rule, ...] = (
         also=r"跳|死|结束|再见|最后|不想活|永别|(?:没|没有)(?:那么|多)高|够高|也不算高",
         never=r"拍照|拍视频|自拍|风景|夜景|日出|日落|烟花|晒被子|晾|星星|月亮|开会|上课",
     ),
+    _zh(
+        # "我已经翻到栏杆外面了😂", "坐在阳台栏杆外面晃腿 17楼": over the barrier of a drop, now
+        "zh.past-the-railing",
+        Level.IMMINENT,
+        r"(?:翻|爬|跨|坐|站|蹲)(?:到|在|出|过)?了?(?:[\u4e00-\u9fff]{0,3}?)(?:栏杆|护栏|围栏|扶栏)(?:的)?"
+        r"(?:外面|外边|外侧|外头)",
+        also=r"桥|楼|阳台|天台|窗|江|河|海|悬崖|观景台|[\d一二三四五六七八九十]+层|下面|往下",
+        never=r"猫|狗|工人|施工|消防|救援|风筝|以前|小时候|电影|视频里|新闻",
+    ),
     _zh("zh.note-written", Level.IMMINENT, r"遗书(?:已经|都)?(?:写好|写完)|(?:写好|写完)了?遗书"),
     _zh(
         "zh.intent-with-time",
@@ -1414,7 +1423,9 @@ ZH_RULES: tuple[Rule, ...] = (
         # a voice in one's head, not a bully's words ("私信里天天有人叫我去死" is being harmed by others)
         r"(?:声音|(?:脑子|脑袋|脑海|心)里(?:有人|有个人))(?:一直|总是|又|老是)?(?:在)?(?:让|叫|命令)我(?:去)?死|"
         r"(?:声音|(?:脑子|脑袋|脑海|心)里(?:有人|有个人))(?:一直|总是|又|老是)?(?:在)?(?:说|喊|劝)(?:我)?"
-        r"(?:去死|快去死|该去死|死了算了|不如去死|去死吧)",
+        r"(?:去死|快去死|该去死|死了算了|不如去死|去死吧)|"
+        r"有(?:人|个人|个声音)在我(?:的)?(?:脑子|脑袋|脑海|心)里[^。！？?]{0,8}?(?:说|叫|让|命令)我(?:该|去|应该|赶紧)?"
+        r"(?:死|消失|去死)",
     ),
     _zh(
         "zh.declared-intent",  # "…我就去死" is often said in anger; with "我说到做到" it is intent
@@ -1449,11 +1460,12 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         # a last message, not "这是我最后一次相信天气预报"
         r"(?:这是我(?:最后|最後)(?:一次|一条|的)[\u4e00-\u9fff]{0,3}?(?:说话|说|跟|和|发|留言|消息|朋友圈|动态|道别|告别|联系|话)|"
-        r"永别了|再见了?[，,。! ！]*(?:这个世界|大家|所有人)|"
+        r"永别了|再见了?[，,。! ！]*(?:这个世界|大家|所有人)|(?:这个世界|这世界)(?:拜拜|再见)了?|"
         r"等你(?:们)?看到(?:这条|这段|这些)(?:消息|话|留言)?(?:的时候)?[，,]?我|"
         # "谢谢你陪我 下辈子再聊啦": a thank-you that puts the next talk in the next life
         r"(?:谢谢|感谢)(?:你|您)[^。！？?]{0,10}?下辈子再(?:聊|见|说|联系|做朋友|当朋友|报答))",
-        also=r"对不起|原谅|不在了|走了|离开|再见|永别|死|最后一次|最后一条|最后的|爱你|谢谢你们|下辈子",
+        also=r"对不起|原谅|不在了|走了|离开|再见|永别|死|最后一次|最后一条|最后的|爱你|谢谢你们|下辈子|"
+        r"想(?:赶紧)?走|小天使",
     ),
 )
 
