@@ -160,6 +160,18 @@ def test_served_precision_reads_as_the_model_was_trained():
     assert served.levels(at_edge[:1], ["en"], [len(texts[0])])[0] == Level.HIGH
 
 
+def test_bfloat16_only_with_amx_whatever_the_load(monkeypatch):
+    """The arithmetic, and with it the served thresholds, is the hardware's choice: the same in
+    every process on a machine. AVX512-BF16 without AMX was slower than float32 here."""
+    import torch
+
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False, raising=False)
+    assert reader.bf16_pays.__wrapped__() is False
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True, raising=False)
+    assert reader.bf16_pays.__wrapped__() is True
+
+
 def test_served_in_float32_where_bfloat16_does_not_pay():
     """Where bfloat16 is not faster (or not there), the served readers are the trained ones,
     arithmetic and thresholds alike: no margin, the same probabilities."""

@@ -81,37 +81,19 @@ BF16_MARGIN = 0.015
 
 @lru_cache(maxsize=1)
 def bf16_pays() -> bool:
-    """Whether the readers should multiply in bfloat16 here: the CPU does it in hardware and,
-    timed once on the encoders' own shapes (32 tokens through a 384 -> 1536 -> 384 feed-forward
-    pair), it takes at most 0.8 of the float32 time. Hardware support alone is not enough: on
-    a Xeon with AVX512-BF16 and no AMX (2026-11-29, torch 2.13, 2 cores) bfloat16 took 1.3-1.6
-    times as long as float32 for every message length, where an earlier machine ran it 1.5-2
-    times as fast. About 20 ms, once per process."""
-    if not native_bf16():
-        return False
-    import contextlib
-    import time
-
+    """Whether the readers should multiply in bfloat16 here: only where the CPU has AMX tiles.
+    AVX512-BF16 alone is not enough: on such a Xeon without AMX (2026-11-29, torch 2.13,
+    2 cores) bfloat16 took 1.3-1.6 times as long as float32 at every message length. A timing
+    trial at load was tried instead and dropped: on a busy machine it chose differently from
+    one process to the next, and with it the served thresholds (BF16_MARGIN). The choice is the
+    hardware's alone, so every process on a machine scores alike."""
     import torch
 
-    def timed(dtype, context) -> float:
-        torch.manual_seed(0)
-        up, down = torch.nn.Linear(384, 1536).to(dtype), torch.nn.Linear(1536, 384).to(dtype)
-        x = torch.randn(32, 384)
-        best = float("inf")
-        with torch.inference_mode(), context:
-            for _ in range(12):  # the first calls warm the kernels; the best of the rest counts
-                start = time.perf_counter()
-                down(up(x))
-                best = min(best, time.perf_counter() - start)
-        return best
-
-    float32 = timed(torch.float32, contextlib.nullcontext())
-    return timed(torch.bfloat16, torch.autocast("cpu", dtype=torch.bfloat16)) <= 0.8 * float32
+    return bool(getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)())
 
 
 def fast_matmul(enabled: bool = True):
-    """A context in which torch's matrix products run in bfloat16 where that is faster here
+    """A context in which torch's matrix products run in bfloat16 where the CPU has AMX
     (bf16_pays), float32 elsewhere. Layer norms and softmax stay float32 (autocast), and the
     risk readers' P(needs a human) moved by at most 0.012 over 1,080 eval messages (BF16_MARGIN
     covers it). Training never uses it, so that a model trains the same on every machine. Use
