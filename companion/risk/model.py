@@ -71,6 +71,11 @@ def compose(rows: np.ndarray, tokens: Sequence[int]) -> np.ndarray:
     return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
 
 
+def text_key(text: str) -> bytes:
+    """A cache key for a text: a hash of it, so that no cache keeps what people wrote."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 def reading_vectors(
     bb: Backbone, parts: Sequence[Sequence[str]], encode: Callable[[list[str]], np.ndarray]
 ) -> np.ndarray:
@@ -134,7 +139,7 @@ class Backbone:
         """Like `encode`, but texts seen recently are not embedded again."""
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        keys = [hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in texts]
+        keys = [text_key(t) for t in texts]
         with self._cache_lock:
             found = {k: self._cache[k] for k in keys if k in self._cache}
             for k in found:

@@ -61,16 +61,6 @@ def load_base():
     return AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval()
 
 
-@lru_cache(maxsize=1)
-def native_bf16() -> bool:
-    """Whether this CPU multiplies bfloat16 in hardware (AVX512-BF16 or AMX); asked once, as
-    every encoder call asks it."""
-    import torch
-
-    cpu = torch.cpu
-    return any(getattr(cpu, f, lambda: False)() for f in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
-
-
 # How far bfloat16 may move P(needs a human) from float32, with room: measured at most 0.012
 # (tuned encoder, 1,080 eval messages) and 0.007 (post reader, 300 held-out posts). A served
 # model in bfloat16 lowers its thresholds by this much (RiskModel.margin), so a message the
