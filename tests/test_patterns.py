@@ -513,6 +513,7 @@ def test_everyday_questions_on_the_same_words_do_not_fire(text):
         ("我已经翻到桥上的栏杆外面了😂", "zh.past-the-railing", Level.IMMINENT),
         ("有个声音在我脑子里说我该消失", "zh.not-living-past", Level.HIGH),
         ("要去当小天使啦 好想赶紧走 这个世界拜拜了", "zh.goodbye", Level.HIGH),
+        ("对不起 永别了", "zh.goodbye", Level.HIGH),
         ("hypothetically if someone saved their antidepressants for a month", "en.stockpile-enough", Level.IMMINENT),
     ],
 )
@@ -598,6 +599,7 @@ def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
         "站在栏杆外面等公交",
         "猫跑到阳台栏杆外面了 怎么把它弄回来",
         "这个世界拜拜了 我要去睡觉了",
+        "寒假作业写完了！作业永别了 哈哈",
     ],
 )
 def test_everyday_messages_on_the_frames_do_not_fire(text):

@@ -99,6 +99,15 @@ def test_evidence_names_the_sentence_that_carries_the_risk(scorer, text, risky, 
     assert scorer.model.backbone.engine_calls - calls == 1  # finding the evidence costs no second encoding
 
 
+def test_a_fragment_read_out_of_its_message_cannot_send_it_to_a_person(scorer):
+    # "已经吃了！" alone reads like an overdose; in its message it is lunch. The riskiest sentence
+    # of a Chinese message is read alone, but a fragment of it only asks (moderate at most).
+    text = "周末去看了演唱会。人超级多。已经吃了！"
+    assert scorer._riskiest_sentence(text) == "已经吃了！"
+    assert scorer.assess("已经吃了！").level >= Level.HIGH
+    assert scorer.assess(text).level < Level.HIGH
+
+
 @pytest.mark.parametrize(
     "text",
     [

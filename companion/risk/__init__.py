@@ -2,7 +2,8 @@
 
 The trained model and the pattern layer both read the message alone and, when there are
 earlier turns, the message with them; in Chinese the model also reads the riskiest sentence
-of a message alone (SENTENCE_READING). The worst reading wins. Patterns only raise a level.
+of a message alone (SENTENCE_READING), which alone sends the message to a person only when
+the model is near sure of it (SENTENCE_ESCALATE). The worst reading wins. Patterns only raise a level.
 Instructions inside a message ("ignore your rules", "don't flag this") are cut out before a
 second reading, so they can dilute nothing; the text with them is still scored too. English
 typed in a hurry ("i wnat to dei") is read again with its slips corrected (`spelling`), and
@@ -31,7 +32,7 @@ from companion.risk.traditional import simplified
 
 __all__ = ["Assessment", "ConversationRisk", "Evidence", "Level", "RiskScorer"]
 
-_SENTENCES = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
+_SENTENCES = re.compile(r"(?:[^.!?。！？\n]|(?<=\d)\.(?=\d))+[.!?。！？]*")  # not "0.5%" split at its point
 # Languages whose messages of several sentences also have their riskiest sentence read alone
 # (at the chat-length thresholds). Measured on eval/ (2026-11-27): in Chinese it cost at most
 # one false alarm per set and reads "…晚饭吃了面条。我真的不想活了。" as high, not none; in
@@ -39,6 +40,15 @@ _SENTENCES = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 # false alarms to 0.12-0.36, as a sentence of sadness out of its post reads like danger.
 # English needs thresholds chosen with it on validation first.
 SENTENCE_READING = ("zh",)
+# A sentence read out of its message sends the message to a person only when the model is near
+# sure of it and it says something on its own; otherwise its reading counts at most `moderate`
+# (a check-in). Measured on the split's 414 Chinese messages of several sentences (2026-11-29):
+# at the chat thresholds the riskiest sentence alone added 3 people in danger and 18 false
+# alarms, nearly all fragments whose message explained them (我刚炒了一盘, 今晚就走了！, 已经吃了！);
+# at 0.85 and 8 characters, 1 and 1. On eval/ it kept 4 of the 5 people in danger it had
+# added and none of its 14 false alarms (`overtrigger4` 11 of 150 to high, 4 without them).
+SENTENCE_ESCALATE = 0.85
+SENTENCE_MIN_CHARS = 8
 _MAX_SENTENCES = 32  # ranked at each end of a long message
 # the n-gram reader's P(moderate or worse) for a sentence to be read alone, or named as evidence
 _SENTENCE_FLOOR = 0.5
@@ -115,6 +125,8 @@ class RiskScorer:
         lengths = [len(r.strip()) if i < own else None for i, (r, *_) in enumerate(readings)]
         levels = self.model.levels(proba, languages, lengths)
         human = proba[:, Level.HIGH :].sum(axis=1)  # P(high) + P(imminent) per reading
+        if sentence and (human[own - 1] < SENTENCE_ESCALATE or len(sentence) < SENTENCE_MIN_CHARS):
+            levels[own - 1] = min(levels[own - 1], Level.MODERATE)
         worst = max(range(len(readings)), key=lambda i: (levels[i], human[i]))
         own_worst = max(range(own), key=lambda i: (levels[i], human[i]))
 
