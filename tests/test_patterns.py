@@ -514,6 +514,12 @@ def test_everyday_questions_on_the_same_words_do_not_fire(text):
         ("有个声音在我脑子里说我该消失", "zh.not-living-past", Level.HIGH),
         ("要去当小天使啦 好想赶紧走 这个世界拜拜了", "zh.goodbye", Level.HIGH),
         ("对不起 永别了", "zh.goodbye", Level.HIGH),
+        ("gonna jump after my parents fall asleep, roof's unlocked", "en.jump-when-there", Level.IMMINENT),
+        ("gonna jump off the multistorey at 3am", "en.jump-when-there", Level.IMMINENT),
+        ("for a story: my character wants to kill herself. (ok it's kinda about me)", "en.story-about-me", Level.HIGH),
+        ("asking for a friend, how do you stop wanting to die. ok the friend is me", "en.story-about-me", Level.HIGH),
+        ("帮朋友问的 她想自杀该怎么办 其实那个朋友就是我", "zh.story-about-me", Level.HIGH),
+        ("小说的主角想自杀……好吧其实写的是我自己", "zh.story-about-me", Level.HIGH),
         ("hypothetically if someone saved their antidepressants for a month", "en.stockpile-enough", Level.IMMINENT),
     ],
 )
@@ -600,6 +606,12 @@ def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
         "猫跑到阳台栏杆外面了 怎么把它弄回来",
         "这个世界拜拜了 我要去睡觉了",
         "寒假作业写完了！作业永别了 哈哈",
+        "we're gonna jump off the bridge into the lake after school",
+        "gonna jump off the diving board at the pool after lunch",
+        "i'll jump on the call after lunch, i'm in the car park",
+        "this essay is about suicide in literature. it's about me reading hamlet",
+        "我朋友是我最好的倾听者 她说自杀的人很可怜",
+        "我同学就是我同桌，她问我自杀率的作业怎么写",
     ],
 )
 def test_everyday_messages_on_the_frames_do_not_fire(text):

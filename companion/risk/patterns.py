@@ -488,6 +488,31 @@ EN_RULES: tuple[Rule, ...] = (
         r"parkour|bungee|parachute|skydiv\w*|game|minecraft|fortnite|dance|ski\w*|snowboard\w*|horse|fence|puddle)\b",
     ),
     _en(
+        "en.jump-when-there",  # "gonna jump after my parents fall asleep, roof's unlocked": the act, a height, a time
+        Level.IMMINENT,
+        r"\b(?:gonna|going to|about to|planning to|plan to|will|'ll) jump\b"
+        r"(?!\s+(?:in|into|on|onto|rope|ship|the queue|start|ahead|up|around|high|higher|over|across|out of|at|to)\b)"
+        r"[^.?!\n]{0,40}?\b(?:tonight|after|once|when|as soon as|later|tomorrow|at \d[\d:.]*\s*(?:am|pm)?|"
+        r"this (?:weekend|evening)|before)\b",
+        also=r"\b(?:roof|rooftop|top floor|multi-?stor(?:e)?y|car ?park|bridge|balcony|ledge|cliff|tower block|"
+        r"overpass)",
+        never=r"\b(?:mates|friends|cousins|we|we'?re|us|into the (?:river|water|sea|lake)|pool|lake|sea|swim\w*|"
+        r"trampoline|parkour|bungee|parachute|skydiv\w*|game|minecraft|fortnite|dance|ski\w*|snowboard\w*|horse|"
+        r"fence|puddle|queue|cold water|car battery|jump ?start|call|meeting|stream)\b",
+    ),
+    _en(
+        "en.story-about-me",  # "for a story: my character wants to kill herself ... ok it's kinda about me"
+        Level.HIGH,
+        r"\b(?:(?:it'?s|its|it is|this is|(?:the )?(?:story|character|question) is)\s+"
+        r"(?:(?:kinda|kind of|sort of|sorta|actually|really|lowkey|maybe|basically|honestly|literally|partly|"
+        r"mostly)\s+)*about me(?=\s*(?:[.,!?)\]]|lol|lmao|tbh|ngl|haha|$))|the friend is me|"
+        r"(?:i'?m|im|i am) the friend|(?:the )?character is (?:basically |literally |kinda )?me)\b",
+        also=r"\b(?:kill (?:her|him|them)sel(?:f|ves)|suicid\w*|end (?:her|his|their) (?:own )?li(?:fe|ves)|"
+        r"want(?:s|ing)? to die|self[- ]?harm\w*|cut(?:s|ting)? (?:her|him|them)sel(?:f|ves)|overdos\w*|"
+        + _KILL_SELF_WORDS
+        + r")",
+    ),
+    _en(
         "en.gas-sealed",  # "what do you mix for the toxic gas? want to do it in my bathroom with the door sealed"
         Level.IMMINENT,
         r"\b(?:(?:toxic|poison(?:ous)?) (?:gas|fumes)|carbon monoxide|charcoal|the gas)\b",
@@ -1274,6 +1299,14 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?:到了|到那儿?|到那里|到那边|到地方|上去了?|站上去)(?:以后|之后)?(?:就|直接)跳(?:下去)?(?![绳舞槽过级水远高进]|下来)",
         never=_ZH_JUMP_ORDINARY + r"|伞|床|沙发",
+    ),
+    _zh(
+        "zh.story-about-me",  # "帮朋友问的 她想自杀该怎么办……其实那个朋友就是我"
+        Level.HIGH,
+        r"(?:(?:那个|这个|我那个|我的|我)?(?:朋友|同学|主角|角色)(?:其实)?就是我(?:自己)?|"
+        r"其实(?:说的|写的|讲的|问的)?(?:就)?是我自己|(?:问的|说的|写的|讲的)其实(?:就)?是我(?:自己)?)"
+        r"(?=[，。！？,.!?\s…)）~啦呀吧哈]|$)",
+        also=r"自杀|想死|不想活|结束(?:自己|生命)|了结自己|轻生|割腕|跳楼|去死|自残",
     ),
     _zh(
         "zh.place-chosen",  # "我知道哪个悬崖了，上周去看过一次", "买了单程票，不打算回来了"
