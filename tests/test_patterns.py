@@ -520,6 +520,11 @@ def test_everyday_questions_on_the_same_words_do_not_fire(text):
         ("asking for a friend, how do you stop wanting to die. ok the friend is me", "en.story-about-me", Level.HIGH),
         ("帮朋友问的 她想自杀该怎么办 其实那个朋友就是我", "zh.story-about-me", Level.HIGH),
         ("小说的主角想自杀……好吧其实写的是我自己", "zh.story-about-me", Level.HIGH),
+        ("sorry for everything. tell my cat i loved her 🐱", "en.goodbye", Level.HIGH),
+        ("platform edge. train in 4 lol", "en.at-the-tracks", Level.IMMINENT),
+        ("教学楼天台我去看过了，门没锁，周五晚自习下课后", "zh.place-scouted", Level.IMMINENT),
+        ("如果我要走 有啥办法能弄得像意外 这样我妈不会那么难受", "zh.look-like-accident", Level.HIGH),
+        ("how do i make it look like an accident so my mum isnt sad", "en.look-like-accident", Level.HIGH),
         ("hypothetically if someone saved their antidepressants for a month", "en.stockpile-enough", Level.IMMINENT),
     ],
 )
@@ -612,6 +617,11 @@ def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
         "this essay is about suicide in literature. it's about me reading hamlet",
         "我朋友是我最好的倾听者 她说自杀的人很可怜",
         "我同学就是我同桌，她问我自杀率的作业怎么写",
+        "standing at the platform edge, train in 2 min, gonna be late for first period",
+        "我不小心把我妈的花瓶打碎了，怎么弄得像意外",
+        "楼顶我去看过了 周六晚上可以烧烤",
+        "how do i make it look like an accident that i broke the vase",
+        "tell my mum i loved her cooking 😋",
     ],
 )
 def test_everyday_messages_on_the_frames_do_not_fire(text):

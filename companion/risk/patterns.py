@@ -513,6 +513,23 @@ EN_RULES: tuple[Rule, ...] = (
         + r")",
     ),
     _en(
+        "en.at-the-tracks",  # "platform edge. train in 4 lol": at the edge, the train minutes away
+        Level.IMMINENT,
+        r"\b(?:platform edge|edge of the platform|on the (?:train )?tracks|between the rails)\b",
+        also=r"\b(?:train(?:'s| is)? (?:in \d+|coming|due|arriving|approaching|close)|next train|"
+        r"\d+ ?(?:min(?:ute)?s?|mins) (?:till|until|to|before) (?:the|it|a) train|hear the train)\b",
+        never=r"\b(?:late|delayed|delay|cancel\w*|commute|first period|yellow line|mind the gap|announcement|"
+        r"model railway|train set|minecraft|game|film|movie|documentary)\b",
+    ),
+    _en(
+        "en.look-like-accident",  # "how do i make it look like an accident so my mum isn't sad"
+        Level.HIGH,
+        r"\b(?:make|making|made)\s+(?:it|my death|this)\s+look\s+like\s+(?:an\s+)?accident\b",
+        also=r"\b(?:i|me|my|myself)\b",
+        never=r"\b(?:story|novel|fanfic|character|game|murder mystery|detective|plot|villain|killer|film|movie|"
+        r"book|dnd|d&d|cluedo|vase|phone|spill\w*|broke|broken|dent|scratch\w*)\b",
+    ),
+    _en(
         "en.gas-sealed",  # "what do you mix for the toxic gas? want to do it in my bathroom with the door sealed"
         Level.IMMINENT,
         r"\b(?:(?:toxic|poison(?:ous)?) (?:gas|fumes)|carbon monoxide|charcoal|the gas)\b",
@@ -716,7 +733,7 @@ EN_RULES: tuple[Rule, ...] = (
         r"\bsee (?:you|u|ya|y'?all|everyone) in (?:the|my|another|a better) (?:next )?life\b|"
         # a last message for someone, in the past tense: "tell my cat i loved her"
         r"\btell\s+(?:my\s+)?[\w']+(?:\s+[\w']+)?\s+(?:that\s+)?i\s+(?:always\s+|really\s+)?loved\s+"
-        r"(?:her|him|them|you|u)\b(?=\s*(?:[.!,…]|$|so much|very much|more than))",
+        r"(?:her|him|them|you|u)\b(?=\s*(?:[^\w\s]|$|so much|very much|more than))",  # [^\w\s]: "." or an emoji
         also=r"\b(?:sorry|forgive|love (?:you|u)|can'?t (?:do this|take it|go on)|won'?t be here|"
         r"(?:i'?ll|i will) be gone|i'?m gone|dead|die|burden|tired of|(?:doesn'?t|won'?t|does not) matter|no point|"
         r"tell (?:my |\w+ )?\w+ (?:that )?i lov(?:ed|e)|"
@@ -1307,6 +1324,22 @@ ZH_RULES: tuple[Rule, ...] = (
         r"其实(?:说的|写的|讲的|问的)?(?:就)?是我自己|(?:问的|说的|写的|讲的)其实(?:就)?是我(?:自己)?)"
         r"(?=[，。！？,.!?\s…)）~啦呀吧哈]|$)",
         also=r"自杀|想死|不想活|结束(?:自己|生命)|了结自己|轻生|割腕|跳楼|去死|自残",
+    ),
+    _zh(
+        "zh.place-scouted",  # "教学楼天台我去看过了，门没锁，周五晚自习下课后": the place scouted, a time set
+        Level.IMMINENT,
+        r"(?:天台|楼顶|顶楼|大桥|桥上|江边|河边)[^。！？?，,]{0,4}?我?(?:已经)?(?:去)?(?:看过|踩过点|踩好点|探过路?|试过)了?",
+        also=r"周[一二三四五六日末]|星期[一二三四五六日天]|今晚|明晚|今天晚上|明天|下课后|放学后|晚自习|那天|凌晨|半夜|"
+        r"[0-9一二三四五六七八九十]+点",
+        never=r"拍照|摄影|风景|夜景|日落|日出|看星星|烧烤|晒被子|晾衣服|种菜|花园|聚会|生日|表白|钓鱼|跑步|散步|"
+        r"旅游|游客|打卡|演出|放烟花",
+    ),
+    _zh(
+        "zh.look-like-accident",  # "如果我要走 有啥办法能弄得像意外 这样我妈不会那么难受"
+        Level.HIGH,
+        r"(?:弄|搞|装|做|伪装)(?:得|成)(?:像|是)?(?:个|一场|一次)?意外|看起来(?:像|是)(?:个|一场)?意外",
+        also=r"走|死|自杀|离开|不在|结束|我妈|我爸|爸妈|家里人|难受|伤心",
+        never=r"小说|剧本|游戏|推理|侦探|剧本杀|凶手|案件|电影|电视剧|花瓶|手机|碗|杯子|打碎|摔坏|弄坏|划痕",
     ),
     _zh(
         "zh.place-chosen",  # "我知道哪个悬崖了，上周去看过一次", "买了单程票，不打算回来了"
