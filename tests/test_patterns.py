@@ -525,6 +525,10 @@ def test_everyday_questions_on_the_same_words_do_not_fire(text):
         ("教学楼天台我去看过了，门没锁，周五晚自习下课后", "zh.place-scouted", Level.IMMINENT),
         ("如果我要走 有啥办法能弄得像意外 这样我妈不会那么难受", "zh.look-like-accident", Level.HIGH),
         ("how do i make it look like an accident so my mum isnt sad", "en.look-like-accident", Level.HIGH),
+        ("i swear i'm gonna stab jake if he touches my sister again", "en.harm-others-intent", Level.HIGH),
+        ("if i went off the bridge near school would they even find me", "en.would-anyone-find", Level.HIGH),
+        ("故意拿热水把手烫了，起了好大一片泡，要不要去医院啊", "zh.self-harm-on-purpose", Level.HIGH),
+        ("网贷欠了四万多，我没脸活了，只能拿命还了", "zh.pay-with-life", Level.HIGH),
         ("hypothetically if someone saved their antidepressants for a month", "en.stockpile-enough", Level.IMMINENT),
     ],
 )
@@ -622,6 +626,11 @@ def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
         "楼顶我去看过了 周六晚上可以烧烤",
         "how do i make it look like an accident that i broke the vase",
         "tell my mum i loved her cooking 😋",
+        "i swear i'm gonna stab this steak lol",
+        "if i fell off my bike would anyone even notice lol",
+        "我弟故意拿热水烫了我的手",
+        "做饭的时候故意把锅烧了",
+        "那就拿命还房贷吧 哈哈",
     ],
 )
 def test_everyday_messages_on_the_frames_do_not_fire(text):

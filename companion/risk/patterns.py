@@ -413,11 +413,13 @@ EN_RULES: tuple[Rule, ...] = (
         r"(?<!n't )(?<!not )(?<!never )(?<!nt )"
         r"\b(?:going to|gonna|want to|wanna|(?:keep\s+)?thinking about(?:\s+going\s+\w+\s+there\s+and)?|"
         r"planning to|plan to)\s+"
-        r"(?:stab|stabbing|shoot|shooting|poison|poisoning|hurt|hurting)\s+(?:him|her|them|my\s+\w+|[a-z]+)\b",
+        r"(?:stab|stabbing|shoot|shooting|poison|poisoning|hurt|hurting)\s+"
+        r"(?:him|her|them|my\s+\w+|(?!(?:this|that|it|some|these|those)\b)[a-z]+)\b",
         also=r"\b(?:knife|gun|blade|weapon|(?<!n't )(?<!not )deserves?|for what (?:he|she|they) did|"
         r"(?:is|are|'s) asleep|properly hurt|(?:so|until) (?:they|he|she) knows? what it feels like|"
         r"what i'?d do to (?:them|him|her)|scared of myself|"
-        r"changing rooms?|make (?:him|her|them) pay)\b",
+        r"changing rooms?|make (?:him|her|them) pay|i swear|"
+        r"if (?:he|she|they) (?:ever )?(?:touch(?:es)?|hurts?|comes? near|lays? a (?:finger|hand) on))\b",
     ),
     _en(
         "en.method-research",
@@ -528,6 +530,14 @@ EN_RULES: tuple[Rule, ...] = (
         also=r"\b(?:i|me|my|myself)\b",
         never=r"\b(?:story|novel|fanfic|character|game|murder mystery|detective|plot|villain|killer|film|movie|"
         r"book|dnd|d&d|cluedo|vase|phone|spill\w*|broke|broken|dent|scratch\w*)\b",
+    ),
+    _en(
+        "en.would-anyone-find",  # "if i went off the bridge near school would they even find me"
+        Level.HIGH,
+        r"\bif i (?:went|jumped|fell|stepped|threw myself) (?:off|from|in front of|into)\b[^.?!\n]{0,40}?"
+        r"\bwould (?:they|anyone|anybody|people|my (?:mum|mom|dad|parents|family|friends)) (?:even |ever )?"
+        r"(?:find|notice|miss|care|come looking|look for)\b",
+        never=r"\b(?:game|minecraft|fortnite|fall damage|story|character|phone|bike|scooter|pool|lake with)\b",
     ),
     _en(
         "en.gas-sealed",  # "what do you mix for the toxic gas? want to do it in my bathroom with the door sealed"
@@ -1430,6 +1440,20 @@ ZH_RULES: tuple[Rule, ...] = (
         "zh.self-harm",
         Level.HIGH,
         _ME + r"想(?:割|划)(?:自己|手腕|腕|手)|" + _ME + r"(?:割|划)了?(?:自己|手腕|腕)",
+    ),
+    _zh(
+        "zh.self-harm-on-purpose",  # "故意拿热水把手烫了，起了好大一片泡": a wound made on purpose, now
+        Level.HIGH,
+        r"(?:^|[，,。！？!?\s])(?:我)?(?:今天|刚刚|刚才|昨天|昨晚|又)?故意(?:拿|用)?[^。！？?，,]{0,8}?"
+        r"(?:烫|割|划|烧|撞|扎)(?:了|伤|破|出血)",
+        unless=r"以前|之前|曾经|那时|小时候|好久没",
+        never=r"他|她|他们|弟弟|妹妹|同学|室友|猫|狗",
+    ),
+    _zh(
+        "zh.pay-with-life",  # "网贷欠了四万多……我没脸活了，只能拿命还了"
+        Level.HIGH,
+        r"(?:只能|只好|就|干脆|那就)(?:拿|用)(?:我的?|这条)?命(?:来)?(?:还|抵|赔)",
+        never=r"房贷|加班|打工|上班|搬砖|拿命换钱|拼命",
     ),
     _zh(
         "zh.self-harm-ongoing",  # self-harm that goes on now ("还会割腕", "又自残了"), not "以前经常…"
