@@ -529,6 +529,8 @@ def test_everyday_questions_on_the_same_words_do_not_fire(text):
         ("if i went off the bridge near school would they even find me", "en.would-anyone-find", Level.HIGH),
         ("故意拿热水把手烫了，起了好大一片泡，要不要去医院啊", "zh.self-harm-on-purpose", Level.HIGH),
         ("网贷欠了四万多，我没脸活了，只能拿命还了", "zh.pay-with-life", Level.HIGH),
+        ("gonna yeet myself off the car park roof at 3am", "en.jump-when-there", Level.IMMINENT),
+        ("把存款全转给我妹了 备注写的'以后照顾好爸妈'", "zh.money-handed-over", Level.HIGH),
         ("hypothetically if someone saved their antidepressants for a month", "en.stockpile-enough", Level.IMMINENT),
     ],
 )
@@ -631,6 +633,9 @@ def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
         "我弟故意拿热水烫了我的手",
         "做饭的时候故意把锅烧了",
         "那就拿命还房贷吧 哈哈",
+        "卸任了 最后一次例会上跟大家告别 学弟学妹送了留言册",
+        "gonna yeet myself into bed at 10 after this match",
+        "零花钱全给我妈了 她说以后帮我存着",
     ],
 )
 def test_everyday_messages_on_the_frames_do_not_fire(text):

@@ -56,7 +56,12 @@ def test_the_model_sends_only_long_english_messages_read_alone_to_the_post_reade
     languages = ["en", "en", "zh", "en"]
     assert len(long_en) > SHORT_CHARS and len(long_zh) > SHORT_CHARS >= len(short_en)
     got, without = model.read(readings, languages), base.read(readings, languages)
-    assert np.allclose(got[0], tiny_reader.proba([long_en])[0], atol=1e-6)
+    post = tiny_reader.proba([long_en])[0]
+    # averaged with the other readers by its weight (the shipped model's), or alone at weight 1
+    w = model.post_weight
+    assert 0.0 < w < 1.0
+    assert np.allclose(got[0], w * post + (1 - w) * without[0], atol=1e-6)
+    assert np.allclose(replace(model, post_weight=1.0).read(readings[:1], languages[:1])[0], post, atol=1e-6)
     assert not np.allclose(got[0], without[0], atol=1e-3)
     assert np.allclose(got[1:], without[1:], atol=1e-6)  # chat length, Chinese, with earlier turns
     assert np.allclose(model.read(readings[:1]), without[:1], atol=1e-6)  # no language given: no post reader
@@ -139,3 +144,9 @@ def test_the_end_of_a_long_message_is_read_too():
     p_full, p_start = post.proba([text])[0], post.proba([filler])[0]
     assert p_full[Level.HIGH :].sum() > p_start[Level.HIGH :].sum()
     assert p_full[Level.HIGH :].sum() >= model.thresholds("en", len(text))[0]
+
+
+def test_the_post_readers_weight_is_saved_with_the_model(tmp_path, tiny_reader):
+    path = tmp_path / "risk-model.npz"
+    replace(load_model(), post_reader=tiny_reader, post_weight=0.3).save(path)
+    assert load_model(path).post_weight == pytest.approx(0.3)

@@ -28,10 +28,11 @@ def escalated(scorer: RiskScorer, texts: list[str]) -> list[bool]:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("name", ["overtrigger.jsonl", "overtrigger2_messages.jsonl"])
+@pytest.mark.parametrize("name", ["overtrigger.jsonl", "overtrigger2_messages.jsonl", "overtrigger4_messages.jsonl"])
 def test_at_most_two_percent_of_benign_messages_with_risky_words_reach_a_person(scorer, name, lang):
+    # overtrigger3 and overtrigger5 are not gates: Chinese is at 7% there (eval/README.md)
     rows = [r for r in read_risk_rows(EVAL / name) if r.lang == lang]
-    assert len(rows) >= 100 and all(r.risk == Level.NONE for r in rows)
+    assert len(rows) >= 100 and all(r.risk <= Level.LOW for r in rows)
     flags = escalated(scorer, [r.text for r in rows])
     wrongly = [r.text for r, f in zip(rows, flags, strict=True) if f]
     assert len(wrongly) / len(rows) <= 0.02, wrongly

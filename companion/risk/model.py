@@ -327,9 +327,11 @@ class RiskModel:
     # recalibrated with mix_temperature.
     ngrams: CharNgrams | None = None
     mix_temperature: float = 1.0
-    # An optional fine-tuned reader (reader.PostReader) whose probabilities replace the others
-    # for long messages read alone in its language.
+    # An optional fine-tuned reader (reader.PostReader) for long messages read alone in its
+    # language: its probabilities weigh post_weight against the other readers' (1.0: they
+    # replace them).
     post_reader: PostReader | None = None
+    post_weight: float = 1.0
     # Subtracted from every threshold: the most the served arithmetic may move P(needs a human)
     # below what training measured (reader.BF16_MARGIN where the readers run in bfloat16), so
     # that serving never gives a lower level than the model as trained would.
@@ -377,7 +379,8 @@ class RiskModel:
         proba = self.mixed(self.head_proba(embeddings), texts)
         posts = self.posts(languages, lengths)
         if posts:
-            proba[posts] = self.post_reader.proba([texts[i] for i in posts])
+            post = self.post_reader.proba([texts[i] for i in posts])
+            proba[posts] = self.post_weight * post + (1.0 - self.post_weight) * proba[posts]
         return proba
 
     def proba(self, texts: list[str]) -> np.ndarray:
@@ -390,8 +393,8 @@ class RiskModel:
         earlier message of the same conversation) is not embedded again. With the readings'
         languages, long messages read alone go to the post reader."""
         lengths = [None if context else len(text.strip()) for text, context in readings]
-        posts = set(self.posts(languages, lengths))
-        # the post reader's readings need no embedding (their rows of x are overwritten)
+        # the post reader's readings need no embedding when its probabilities replace the others'
+        posts = set(self.posts(languages, lengths)) if self.post_weight >= 1.0 else set()
         rest = [i for i in range(len(readings)) if i not in posts]
         x = np.zeros((len(readings), self.backbone.dim), np.float32)
         if rest:
@@ -435,6 +438,7 @@ class RiskModel:
             languages=np.array(sorted(self.by_language)),
             by_language=np.array([self.by_language[k] for k in sorted(self.by_language)], np.float32).reshape(-1, 2),
             mix_temperature=np.float32(self.mix_temperature),
+            post_weight=np.float32(self.post_weight),
             **(
                 {}
                 if self.ngrams is None
@@ -480,6 +484,7 @@ def load_model(path: Path | None = None) -> RiskModel:
             if "ngram_terms" in z.files:
                 ngrams = CharNgrams(z["ngram_terms"], z["ngram_idf"], z["ngram_coef"], z["ngram_intercept"])
             mix_temperature = float(z["mix_temperature"]) if "mix_temperature" in z.files else 1.0
+            post_weight = float(z["post_weight"]) if "post_weight" in z.files else 1.0
         if card.get("encoder"):
             from companion.risk.encoder import tuned_backbone
 
@@ -506,6 +511,7 @@ def load_model(path: Path | None = None) -> RiskModel:
         ngrams=ngrams,
         mix_temperature=mix_temperature,
         post_reader=post_reader,
+        post_weight=post_weight,
         margin=margin,
         **weights,
     )

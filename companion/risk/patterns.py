@@ -492,7 +492,7 @@ EN_RULES: tuple[Rule, ...] = (
     _en(
         "en.jump-when-there",  # "gonna jump after my parents fall asleep, roof's unlocked": the act, a height, a time
         Level.IMMINENT,
-        r"\b(?:gonna|going to|about to|planning to|plan to|will|'ll) jump\b"
+        r"\b(?:gonna|going to|about to|planning to|plan to|will|'ll) (?:jump|yeet myself)\b"
         r"(?!\s+(?:in|into|on|onto|rope|ship|the queue|start|ahead|up|around|high|higher|over|across|out of|at|to)\b)"
         r"[^.?!\n]{0,40}?\b(?:tonight|after|once|when|as soon as|later|tomorrow|at \d[\d:.]*\s*(?:am|pm)?|"
         r"this (?:weekend|evening)|before)\b",
@@ -1254,6 +1254,9 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.IMMINENT,
         r"(?:跟|和|向)[\u4e00-\u9fff]{0,8}(?:道了?别|告了?别)",
         also=r"以为我在开玩笑|只有我知道|最后一(?:次|面)|永别|不在了|以后(?:再)?(?:也)?见不到",
+        # a goodbye on leaving a post, a job or a school: "最后一次例会上跟大家告别"
+        never=r"卸任|例会|毕业|离职|辞职|退休|退社|退队|搬家|转学|出国|留学|实习|兼职|打工|学生会|社团|同事|"
+        r"学弟|学妹|欢送|散伙饭|聚餐",
     ),
     _zh(
         "zh.end-self",
@@ -1434,7 +1437,15 @@ ZH_RULES: tuple[Rule, ...] = (
         r"(?:送给|送人|留给|托付给|交给)",
         also=r"用不上|不需要了|留着也没用|用不着|以后也|我走了?(?:以后|之后)|我不在了?(?:以后|之后)?|有人照顾|"
         r"以为我[^。！？?]{0,8}?其实|其实是(?:今晚|今天|明天|周[一二三四五六日末])|" + _ZH_NOTHING_LEFT,
-        never=r"搬家|出国|留学|毕业|换城市|去外地|住校|过敏",
+        never=r"搬家|搬去|搬到|出国|留学|毕业|换城市|去外地|住校|过敏",
+    ),
+    _zh(
+        "zh.money-handed-over",  # "把存款全转给我妹了 备注写的'以后照顾好爸妈'": savings given away, a charge for after
+        Level.HIGH,
+        r"(?:存款|积蓄|压岁钱|零花钱|钱|余额)(?:全|都|全部)(?:部)?(?:转|给|打|留)(?:给|到)?",
+        also=r"以后(?:替我|帮我|就)?(?:照顾|孝顺|陪)(?:好)?(?:爸妈|爸爸|妈妈|我妈|我爸|家里|爷爷|奶奶)|替(?:我|姐|哥)孝顺|"
+        r"我走了?(?:以后|之后)|我不在了?(?:以后|之后)?",
+        never=r"买|付|交学费|房租|还款|理财|基金|投资|搬家|出国|留学",
     ),
     _zh(
         "zh.self-harm",

@@ -97,6 +97,14 @@ POST_DROPOUT = 0.1
 # `low` ones alone escalate (its posts are nearly all subreddit-labelled), then the top of the
 # recall plateau above it: a lower one reaches no post in danger more, only distressed ones.
 POST_ALARMS = 0.08
+# How much the post reader's probabilities weigh against the multilingual readers' for the long
+# messages it reads. Alone (1.0) it was the better reader of forum posts on validation (recall
+# 0.71 against the others' 0.55 at like false alarms), but of long chat messages the worse: on
+# eval/, long English messages in the blind sets reached a person at .847 against .891, and
+# harmless ones from the over-trigger sets (a resignation from a student council, a rejection
+# from a first-choice university) were escalated at 7.5% against 0.9% (2026-11-29). Averaged,
+# neither reader's blind spot decides alone.
+POST_WEIGHT = 0.5
 # The tuned encoder (encoder.py): LoRA fine-tuning of multilingual-e5-small on the training
 # examples the multilingual readers read (all but the long English posts, which are the post
 # reader's); the head is then trained on its embeddings like any other backbone's.
@@ -707,7 +715,7 @@ def train(
         english = [e for e in parts["train"] if e.lang == reader.LANGUAGE]
         post = cached_post_reader(cache, english, parts["val"], progress)
         base = max(designs, key=lambda k: designs[k][0].score)
-        with_post = replace(designs[base][0].model, post_reader=post, by_language={})
+        with_post = replace(designs[base][0].model, post_reader=post, post_weight=POST_WEIGHT, by_language={})
         keep(f"{base}+post-reader-{post.language}", _finish(with_post, x, parts, y), x)
     else:
         report["post_reader"] = "not trained: too few long validation messages in its language"
