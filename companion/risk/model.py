@@ -375,7 +375,7 @@ class RiskModel:
         lengths: Sequence[int | None] | None = None,
     ) -> np.ndarray:
         """Probabilities per text; with languages and lengths (None: read with earlier turns),
-        the post reader's for the long messages it reads."""
+        the post reader's weighed in (post_weight) for the long messages it reads."""
         proba = self.mixed(self.head_proba(embeddings), texts)
         posts = self.posts(languages, lengths)
         if posts:
@@ -391,7 +391,7 @@ class RiskModel:
     ) -> np.ndarray:
         """Probabilities for (message, earlier turns) readings; a turn embedded recently (an
         earlier message of the same conversation) is not embedded again. With the readings'
-        languages, long messages read alone go to the post reader."""
+        languages, long messages read alone go to the post reader too."""
         lengths = [None if context else len(text.strip()) for text, context in readings]
         # the post reader's readings need no embedding when its probabilities replace the others'
         posts = set(self.posts(languages, lengths)) if self.post_weight >= 1.0 else set()

@@ -151,6 +151,11 @@ _AFFAIRS_ORDINARY = (
     r"focus|exams?|revis\w+|study\w*|distract\w*|screen time|cheaper|switch\w*|better deal|phone plan)"
 )
 _WANT_TO_JUMP = r"\bi (?:just |really )?(?:want|wanna|am going|'m going|plan|need) to jump"
+# jumping with friends, into water, for sport or in a game: the same "jump" without a drop
+_EN_JUMP_ORDINARY = (
+    r"mates|friends|cousins|we|us|into the (?:river|water|sea|lake)|pool|lake|sea|swim\w*|trampoline|parkour|"
+    r"bungee|parachute|skydiv\w*|game|minecraft|fortnite|dance|ski\w*|snowboard\w*|horse|fence|puddle"
+)
 EN_RULES: tuple[Rule, ...] = (
     _en(
         "en.overdose-taken",
@@ -486,8 +491,7 @@ EN_RULES: tuple[Rule, ...] = (
         + r" (?:off|from) "
         r"(?:the |a |this |that |my )?(?:[\w-]+ ){0,2}?"
         r"(?:roof|rooftop|building|bridge|cliff|balcony|car ?park|tower|block)\b",
-        never=r"\b(?:mates|friends|cousins|we|us|into the (?:river|water|sea|lake)|pool|lake|sea|swim\w*|trampoline|"
-        r"parkour|bungee|parachute|skydiv\w*|game|minecraft|fortnite|dance|ski\w*|snowboard\w*|horse|fence|puddle)\b",
+        never=rf"\b(?:{_EN_JUMP_ORDINARY})\b",
     ),
     _en(
         "en.jump-when-there",  # "gonna jump after my parents fall asleep, roof's unlocked": the act, a height, a time
@@ -498,9 +502,7 @@ EN_RULES: tuple[Rule, ...] = (
         r"this (?:weekend|evening)|before)\b",
         also=r"\b(?:roof|rooftop|top floor|multi-?stor(?:e)?y|car ?park|bridge|balcony|ledge|cliff|tower block|"
         r"overpass)",
-        never=r"\b(?:mates|friends|cousins|we|we'?re|us|into the (?:river|water|sea|lake)|pool|lake|sea|swim\w*|"
-        r"trampoline|parkour|bungee|parachute|skydiv\w*|game|minecraft|fortnite|dance|ski\w*|snowboard\w*|horse|"
-        r"fence|puddle|queue|cold water|car battery|jump ?start|call|meeting|stream)\b",
+        never=rf"\b(?:{_EN_JUMP_ORDINARY}|we'?re|queue|cold water|car battery|jump ?start|call|meeting|stream)\b",
     ),
     _en(
         "en.story-about-me",  # "for a story: my character wants to kill herself ... ok it's kinda about me"
@@ -1155,6 +1157,7 @@ _ZH_POISON_WORDS = r"百草枯|农药|敌敌畏|老鼠药|鼠药|杀虫剂|除�
 _CLAUSE = r"(?:^|(?<=[，。！？、,.!?\s]))"  # the start of a clause, where chat drops "我"
 # the same acts as _AFFAIRS: passwords handed over, accounts emptied, debts paid off, a will
 # nothing left to hold on to, said after putting things in order: "没什么放不下的了"
+_ZH_AFTER_ME = r"我走了?(?:以后|之后)|我不在了?(?:以后|之后)?"  # "after I'm gone"
 _ZH_NOTHING_LEFT = r"没(?:有)?什么(?:可|好)?(?:放不下|牵挂|留恋|遗憾)的?了|没(?:有)?(?:牵挂|留恋)了|了无牵挂|再无牵挂"
 _ZH_AFFAIRS = (
     r"密码(?:都|也|全|全部)?(?:写给|告诉|留给|发给|交给|改成|改了|全改|写下来)|"
@@ -1435,8 +1438,10 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?:东西|钱|账号|游戏账号|宠物|衣服|书|手机|猫|狗|仓鼠|兔子)(?:和[\u4e00-\u9fff]{1,6})?(?:都|全|也)?"
         r"(?:送给|送人|留给|托付给|交给)",
-        also=r"用不上|不需要了|留着也没用|用不着|以后也|我走了?(?:以后|之后)|我不在了?(?:以后|之后)?|有人照顾|"
-        r"以为我[^。！？?]{0,8}?其实|其实是(?:今晚|今天|明天|周[一二三四五六日末])|" + _ZH_NOTHING_LEFT,
+        also=r"用不上|不需要了|留着也没用|用不着|以后也|有人照顾|以为我[^。！？?]{0,8}?其实|其实是(?:今晚|今天|明天|周[一二三四五六日末])|"
+        + _ZH_AFTER_ME
+        + "|"
+        + _ZH_NOTHING_LEFT,
         never=r"搬家|搬去|搬到|出国|留学|毕业|换城市|去外地|住校|过敏",
     ),
     _zh(
@@ -1444,7 +1449,7 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?:存款|积蓄|压岁钱|零花钱|钱|余额)(?:全|都|全部)(?:部)?(?:转|给|打|留)(?:给|到)?",
         also=r"以后(?:替我|帮我|就)?(?:照顾|孝顺|陪)(?:好)?(?:爸妈|爸爸|妈妈|我妈|我爸|家里|爷爷|奶奶)|替(?:我|姐|哥)孝顺|"
-        r"我走了?(?:以后|之后)|我不在了?(?:以后|之后)?",
+        + _ZH_AFTER_ME,
         never=r"买|付|交学费|房租|还款|理财|基金|投资|搬家|出国|留学",
     ),
     _zh(

@@ -106,8 +106,8 @@ POST_ALARMS = 0.08
 # neither reader's blind spot decides alone.
 POST_WEIGHT = 0.5
 # The tuned encoder (encoder.py): LoRA fine-tuning of multilingual-e5-small on the training
-# examples the multilingual readers read (all but the long English posts, which are the post
-# reader's); the head is then trained on its embeddings like any other backbone's.
+# examples but the long English posts (the post reader's, though the encoder reads them too
+# when served, POST_WEIGHT); the head is then trained on its embeddings like any other backbone's.
 ENCODER_EPOCHS = 3
 ENCODER_BATCH = 16
 ENCODER_LEARNING_RATE = 5e-4
@@ -564,7 +564,7 @@ def cached_post_reader(cache: Path, train_set: list[Example], val_set: list[Exam
 
 
 def encoder_examples(examples: list[Example]) -> list[Example]:
-    """The examples the multilingual readers read: all but the post reader's."""
+    """The examples the encoder is fine-tuned on: all but the long English posts, the post reader's."""
     return [e for e in examples if not (e.lang == reader.LANGUAGE and long_post(e.length))]
 
 
