@@ -306,7 +306,7 @@ def test_the_scorer_applies_the_threshold_for_the_message_length(scorer):
 def test_the_scorer_applies_the_thresholds_of_the_message_language(scorer):
     from dataclasses import replace
 
-    picky = RiskScorer(replace(scorer.model, by_language={"en": (0.999, 0.999), "zh": (0.0, 0.0)}))
+    picky = RiskScorer(replace(scorer.model, by_language={"en": (0.999, 0.999), "zh": (0.0, 0.0)}, ngram_veto={}))
     assert picky.assess("有时候真希望自己能消失").level >= Level.HIGH  # zh escalates at 0
     assert picky.assess("what should I read this summer?").level < Level.HIGH  # en only above 0.999
     assert scorer.assess("what should I read this summer?").level < Level.HIGH
@@ -402,3 +402,41 @@ def test_the_ngram_reader_weighs_as_sklearn_does(scorer):
     expected = softmax(np.asarray(vectorizer.transform(texts) @ ngrams.coef.T) + ngrams.intercept)
     np.testing.assert_allclose(ngrams.proba(texts), expected, atol=1e-5)
     assert ngrams.proba([]).shape == (0, len(Level))
+
+
+@pytest.mark.parametrize("text", ["先下线了 明天继续", "求砍一刀 谢谢啦", "我要被卷子淹没了"])
+def test_short_chinese_chat_the_ngrams_find_harmless_is_asked_about_not_queued(scorer, text):
+    # The encoder's head reads these as danger; the n-gram reader is nearly sure they are not.
+    from dataclasses import replace
+
+    assert RiskScorer(replace(scorer.model, ngram_veto={})).assess(text).level >= Level.HIGH
+    assert scorer.assess(text).level == Level.MODERATE  # a check-in, never silence
+
+
+@pytest.mark.parametrize("text", ["今晚十二点我就下线 永久的那种", "我不想活了，想结束这一切"])
+def test_the_ngram_veto_leaves_danger_in_the_same_words_alone(scorer, text):
+    assert scorer.assess(text).level >= Level.HIGH
+
+
+def test_the_ngram_veto_holds_only_for_chat_length_messages_read_alone_in_its_languages(scorer):
+    import numpy as np
+
+    model = scorer.model
+    assert model.ngram_veto.get("zh", 0) > 0 and "en" not in model.ngram_veto
+    text = "求砍一刀 谢谢啦"
+    danger = np.array([[0.0, 0.0, 0.0, 0.2, 0.8]])  # as if every reader said imminent
+    assert model.levels(danger, ["zh"], [len(text)], [text]) == [Level.MODERATE]
+    assert model.levels(danger, ["zh"], [len(text)]) == [Level.IMMINENT]  # without the texts: no veto
+    assert model.levels(danger, ["zh"], [None], [text]) == [Level.IMMINENT]  # read with earlier turns
+    assert model.levels(danger, ["zh"], [400], [text]) == [Level.IMMINENT]  # longer than chat
+    assert model.levels(danger, ["en"], [len(text)], [text]) == [Level.IMMINENT]  # no English veto
+
+
+def test_the_ngram_veto_is_saved_with_the_model(tmp_path):
+    from dataclasses import replace
+
+    path = tmp_path / "risk-model.npz"
+    replace(load_model(), ngram_veto={"zh": 0.2}).save(path)
+    assert load_model(path).ngram_veto == pytest.approx({"zh": 0.2})
+    replace(load_model(), ngram_veto={}).save(path)
+    assert load_model(path).ngram_veto == {}

@@ -123,7 +123,7 @@ class RiskScorer:
         proba = self.model.read([(r, c) for r, c, _ in readings], languages)
         # chat-length thresholds for the message read alone; the language's with earlier turns
         lengths = [len(r.strip()) if i < own else None for i, (r, *_) in enumerate(readings)]
-        levels = self.model.levels(proba, languages, lengths)
+        levels = self.model.levels(proba, languages, lengths, [r for r, *_ in readings])
         human = proba[:, Level.HIGH :].sum(axis=1)  # P(high) + P(imminent) per reading
         if sentence and (human[own - 1] < SENTENCE_ESCALATE or len(sentence) < SENTENCE_MIN_CHARS):
             levels[own - 1] = min(levels[own - 1], Level.MODERATE)

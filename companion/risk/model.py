@@ -332,6 +332,10 @@ class RiskModel:
     # replace them).
     post_reader: PostReader | None = None
     post_weight: float = 1.0
+    # Per language: a chat-length message read alone whose n-gram reader's P(needs human) is
+    # below this is not sent to a person on the other readers' word alone; it gets a check-in
+    # (`moderate`) instead. (training.NGRAM_VETO says why.)
+    ngram_veto: dict[str, float] = field(default_factory=dict)
     # Subtracted from every threshold: the most the served arithmetic may move P(needs a human)
     # below what training measured (reader.BF16_MARGIN where the readers run in bfloat16), so
     # that serving never gives a lower level than the model as trained would.
@@ -408,9 +412,11 @@ class RiskModel:
         proba: np.ndarray,
         languages: Sequence[str | None] | None = None,
         lengths: Sequence[int | None] | None = None,
+        texts: Sequence[str] | None = None,
     ) -> list[Level]:
         """The decision rule: escalate when P(needs human) reaches the threshold for the
-        language and, for a message read alone, its length (None: the language's threshold)."""
+        language and, for a message read alone, its length (None: the language's threshold);
+        with the texts, unless the n-gram reader vetoes it (`ngram_veto`)."""
         out = []
         for i, p in enumerate(proba):
             escalate, ask = self.thresholds(
@@ -422,7 +428,31 @@ class RiskModel:
             else:
                 level = Level(int(np.argmax(p[: Level.HIGH])))
                 out.append(max(level, Level.MODERATE) if human >= ask else level)
+        if texts is not None and languages is not None and lengths is not None:
+            for i in self.vetoed(out, texts, languages, lengths):
+                out[i] = Level.MODERATE
         return out
+
+    def vetoed(
+        self,
+        levels: Sequence[Level],
+        texts: Sequence[str],
+        languages: Sequence[str | None],
+        lengths: Sequence[int | None],
+    ) -> list[int]:
+        """The escalated chat-length readings that the n-gram reader is nearly sure are harmless,
+        in a language with an `ngram_veto`."""
+        if self.ngrams is None or not self.ngram_veto:
+            return []
+        asked = [
+            i
+            for i, level in enumerate(levels)
+            if level >= Level.HIGH and languages[i] in self.ngram_veto and chat_length(lengths[i])
+        ]
+        if not asked:
+            return []
+        human = self.ngrams.proba([texts[i] for i in asked])[:, Level.HIGH :].sum(axis=1)
+        return [i for i, p in zip(asked, human, strict=True) if p < self.ngram_veto[languages[i]]]
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -439,6 +469,8 @@ class RiskModel:
             by_language=np.array([self.by_language[k] for k in sorted(self.by_language)], np.float32).reshape(-1, 2),
             mix_temperature=np.float32(self.mix_temperature),
             post_weight=np.float32(self.post_weight),
+            veto_languages=np.array(sorted(self.ngram_veto), dtype=str),
+            ngram_veto=np.array([self.ngram_veto[k] for k in sorted(self.ngram_veto)], np.float32),
             **(
                 {}
                 if self.ngrams is None
@@ -485,6 +517,8 @@ def load_model(path: Path | None = None) -> RiskModel:
                 ngrams = CharNgrams(z["ngram_terms"], z["ngram_idf"], z["ngram_coef"], z["ngram_intercept"])
             mix_temperature = float(z["mix_temperature"]) if "mix_temperature" in z.files else 1.0
             post_weight = float(z["post_weight"]) if "post_weight" in z.files else 1.0
+            vetoes = zip(z.get("veto_languages", []), z.get("ngram_veto", []), strict=True)
+            ngram_veto = {str(lang): float(v) for lang, v in vetoes}
         if card.get("encoder"):
             from companion.risk.encoder import tuned_backbone
 
@@ -512,6 +546,7 @@ def load_model(path: Path | None = None) -> RiskModel:
         mix_temperature=mix_temperature,
         post_reader=post_reader,
         post_weight=post_weight,
+        ngram_veto=ngram_veto,
         margin=margin,
         **weights,
     )
