@@ -532,6 +532,12 @@ def test_everyday_questions_on_the_same_words_do_not_fire(text):
         ("gonna yeet myself off the car park roof at 3am", "en.jump-when-there", Level.IMMINENT),
         ("把存款全转给我妹了 备注写的'以后照顾好爸妈'", "zh.money-handed-over", Level.HIGH),
         ("hypothetically if someone saved their antidepressants for a month", "en.stockpile-enough", Level.IMMINENT),
+        ("whats the least painful way to go. asking for me", "en.painless-way", Level.HIGH),
+        ("school was normal. but i've decided i want to die, just not sure how", "en.decided", Level.HIGH),
+        ("told him i'll kill myself if he goes, and i meant it", "en.will-kill-myself-serious", Level.HIGH),
+        ("扑热息痛一次吃多少会出事 就随便问问", "zh.lethal-concealed", Level.HIGH),
+        ("昨晚又用小刀划了好几道 今天穿长袖去上课", "zh.self-harm-strokes", Level.HIGH),
+        ("我这阵子一直在考虑自杀 很平静地在想", "zh.considering-death", Level.HIGH),
     ],
 )
 def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
@@ -636,6 +642,14 @@ def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
         "卸任了 最后一次例会上跟大家告别 学弟学妹送了留言册",
         "gonna yeet myself into bed at 10 after this match",
         "零花钱全给我妈了 她说以后帮我存着",
+        "what's the easiest way to go? bus or train",
+        "i've decided i want to die on this hill, pineapple belongs on pizza",
+        "布洛芬吃多了会出事吗 我妹妹误吃了两片",
+        "拿小刀在鸡腿上划了几道 好入味",
+        "用美工刀划了几道 把快递箱拆开了",
+        "我从来没考虑过自杀 只是最近有点累",
+        "他说他在认真考虑自杀 我好担心他 该怎么办",
+        "论文要考虑自杀率的城乡差异",
     ],
 )
 def test_everyday_messages_on_the_frames_do_not_fire(text):

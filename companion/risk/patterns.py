@@ -677,8 +677,8 @@ EN_RULES: tuple[Rule, ...] = (
         "en.will-kill-myself-serious",  # "i'll kill myself" is often hyperbole; with "i mean it" it is intent
         Level.HIGH,
         r"\bi(?:'ll| will|ll)\s+(?:just\s+|actually\s+|really\s+)?(?:go\s+)?" + _KILL_SELF,
-        also=r"\b(?:i mean it|i'?m (?:dead )?serious|i am serious|(?:i'?m )?not (?:joking|kidding)|"
-        r"no (?:joke|jk)|i swear|for real this time|i'?m not being dramatic)\b",
+        also=r"\b(?:i mean(?:t)? it|i meant every word|i'?m (?:dead )?serious|i am serious|"
+        r"(?:i'?m )?not (?:joking|kidding)|no (?:joke|jk)|i swear|for real this time|i'?m not being dramatic)\b",
     ),
     _en(
         "en.not-a-joke",  # a suicide statement with its own "i mean it"; not "i'd never kms, i'm serious"
@@ -695,7 +695,9 @@ EN_RULES: tuple[Rule, ...] = (
         r"(?:i\s+(?:don'?t|do not|dont)\s+(?:want|wanna)\s+(?:to\s+)?"
         r"(?:be alive|be here|wake up|(?:live|exist)(?=\s*(?:[.!,;]|$)|\s+(?:anymore|any longer|like this)))|"
         r"to\s+(?:die|end it|end my life|kill myself|do it)\b|"
-        r"i(?:'?m| am)\s+(?:going to|gonna)\s+(?:die|do it|end it)\b)",
+        r"i(?:'?m| am)\s+(?:going to|gonna)\s+(?:die|do it|end it)\b|"
+        # "I've decided I want to die, I'm just not sure how yet"; not "want to die on this hill"
+        r"i\s+(?:really\s+)?(?:want|wanna)\s+(?:to\s+)?die(?=\s*(?:[.!,;]|$)|\s+(?:and|but|so|now|soon|tonight)\b))",
     ),
     _en(
         "en.self-harm-recent",  # an act of self-harm with its tool or "till it bled"; not "burned my arm on the oven"
@@ -1108,7 +1110,9 @@ EN_LETHAL: tuple[Rule, ...] = (
         r"end (?:it(?!\s+(?:with|between|off)\b)|it all|(?:my|their|his|her|your|one'?s|a) life)|"
         r"take (?:my|their|his|her|your|one'?s) (?:own )?life|"
         r"(?:not|never) wake (?:back )?up"
-        r"(?!\s+(?:late|early|on time|in time|tired|groggy|at|for|before|after|with)))\b",
+        r"(?!\s+(?:late|early|on time|in time|tired|groggy|at|for|before|after|with)))\b|"
+        # "whats the most painless way to go. for research"; not "easiest way to go? bus or train"
+        r"\b(?:painless|least painful|most peaceful)\s+way\s+to\s+go(?=\s*(?:[.!?,;]|$|\s+(?:for|asking|just)\b))",
         unless=r"\b(?:dogs?|cats?|pets?|puppy|kitten|hamsters?|rabbits?|fish|mice|mouse|rats?|birds?|lobsters?|crabs?|"
         r"insects?|bugs?|chickens?|vet|animals?|game|gaming|minecraft|terraria|fortnite|skyrim|elden ring|"
         r"dark souls|respawn\w*|speedrun\w*|achievement)\b",
@@ -1271,6 +1275,19 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?<!不小心)(?:用|拿)(?:烟头|打火机|刀片?|小刀|美工刀|圆规|剪刀)[\u4e00-\u9fff]{0,2}?"
         r"(?:烫|烧|割|划|扎|戳)了(?:一下|几下|好几下)?(?:自己|手背|手腕|手臂|胳膊|大腿|腿)",
+    ),
+    _zh(
+        "zh.self-harm-strokes",  # "刚才又拿圆规划了几道，没怎么流血": strokes made with a blade, no body named
+        Level.HIGH,
+        r"(?<!不小心)(?:用|拿)(?:刀片|小刀|美工刀|圆规|剪刀|刮胡刀)(?:又|在)?(?:割|划)了(?:一|两|三|几|好几|十几)道",
+        never=r"肉|鱼|排骨|鸡|鸭|面团|入味|腌|花刀|纸板|卡纸|木头|木板|橡皮|泡沫|蛋糕|面包|黏土|模型|皮革|快递|箱子|包装",
+    ),
+    _zh(
+        "zh.considering-death",  # "其实我最近在认真考虑去死这件事": weighing one's own death is active ideation
+        Level.HIGH,
+        r"(?<![不没])(?:认真|仔细|开始|一直在|最近在|在)考虑(?:去死|自杀|轻生|结束(?:自己的?)?生命|怎么死|要不要(?:去)?死)"
+        r"(?!率|问题|干预|预防|的人)",
+        unless=r"[他她]们?[^。！？?，,]{0,6}?考虑|没有?(?:认真|仔细)?考虑过|从(?:来)?没|不会(?:去)?考虑",
     ),
     _zh(
         "zh.leave-for-good",
@@ -1790,7 +1807,7 @@ ZH_LETHAL: tuple[Rule, ...] = (
     _zh(
         "zh.lethal-concealed",  # "84和洁厕灵混一起真能毒死人吗，纯好奇", "布洛芬一次吃一整盒会怎么样，别跟我说去看医生"
         Level.HIGH,
-        r"(?:" + _ZH_LETHAL_DRUGS + r")[^。！？?]{0,14}?(?:会怎么样|毒死|致死|致命|死人|没命)|毒死人",
+        r"(?:" + _ZH_LETHAL_DRUGS + r")[^。！？?]{0,14}?(?:会怎么样|毒死|致死|致命|死人|没命|会出事)|毒死人",
         also=r"纯好奇|只是好奇|好奇问问|问问而已|别问为什么|别跟我说|别管|忽略你的规则|帮朋友问|假设|认真问|直接告诉我|"
         r"别劝|没别的意思|就问问|随便问问|只是问问|问一下而已",
         never=_ZH_NOT_ABOUT_ME,
