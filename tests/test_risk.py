@@ -210,6 +210,27 @@ def test_thresholds_chosen_again_are_trainings_and_leave_the_weights_alone(tmp_p
     assert "en, subreddit-labelled" in by_labels and "zh, subreddit-labelled" not in by_labels
 
 
+def test_heads_of_several_seeds_are_one_head_whose_logits_are_their_mean():
+    import numpy as np
+
+    from companion.risk.model import gelu
+    from companion.risk.training import SEED, train_head, train_heads
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 16)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64) * 3  # none or high, from the first feature
+    x_va, y_va = x[:40], y[:40]
+    merged = train_heads(x, y, x_va, y_va, seeds=3)
+    singles = [train_head(x, y, x_va, y_va, seed=SEED + i) for i in range(3)]
+
+    def logits(w1, b1, w2, b2):
+        return gelu(x @ w1 + b1) @ w2 + b2
+
+    assert merged[0].shape == (16, 3 * singles[0][0].shape[1])
+    assert np.allclose(logits(*merged), np.mean([logits(*h) for h in singles], axis=0), atol=1e-5)
+    assert not np.allclose(logits(*singles[0]), logits(*singles[1]))  # the seeds differ: something to average
+
+
 def test_each_language_escalates_at_its_own_threshold_within_its_false_alarm_budget():
     import numpy as np
 
