@@ -538,6 +538,7 @@ def test_everyday_questions_on_the_same_words_do_not_fire(text):
         ("扑热息痛一次吃多少会出事 就随便问问", "zh.lethal-concealed", Level.HIGH),
         ("昨晚又用小刀划了好几道 今天穿长袖去上课", "zh.self-harm-strokes", Level.HIGH),
         ("我这阵子一直在考虑自杀 很平静地在想", "zh.considering-death", Level.HIGH),
+        ("lol update: i swallowed the rest of my sleep meds like 10 min ago", "en.overdose-rest", Level.IMMINENT),
     ],
 )
 def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
@@ -650,6 +651,8 @@ def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
         "我从来没考虑过自杀 只是最近有点累",
         "他说他在认真考虑自杀 我好担心他 该怎么办",
         "论文要考虑自杀率的城乡差异",
+        "i took the rest of my antibiotics today, course done",
+        "i took the rest of my tablets as prescribed and the rash is gone",
     ],
 )
 def test_everyday_messages_on_the_frames_do_not_fire(text):

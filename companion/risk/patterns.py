@@ -166,6 +166,15 @@ EN_RULES: tuple[Rule, ...] = (
         unless=_EN_PAST,  # "a year ago today i took a bunch of pills": a past attempt
     ),
     _en(
+        "en.overdose-rest",  # "I took the rest of my sleeping tablets before I started typing"
+        Level.IMMINENT,
+        _I + r"(?:took|taken|swallowed|downed)\s+(?:the\s+)?rest of (?:my|the)\s+(?:sleeping\s+|sleep\s+)?"
+        r"(?:pills|tablets|meds|painkillers|paracetamol|antidepressants)\b",
+        unless=_EN_PAST,
+        never=r"\b(?:course|prescribed|prescription said|doctor said|as directed|antibiotics|"
+        r"like (?:i was|you'?re) told)\b",
+    ),
+    _en(
         "en.overdose-mixed",  # "mixed a bunch of stuff from the medicine cabinet with vodka like 20 min ago"
         Level.IMMINENT,
         r"\b(?:mixed|took|taken|swallowed|downed|necked)\b[^.?!\n]{0,40}?\b(?:a bunch of|a load of|loads of|lots of|"
