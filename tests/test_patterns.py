@@ -539,6 +539,10 @@ def test_everyday_questions_on_the_same_words_do_not_fire(text):
         ("昨晚又用小刀划了好几道 今天穿长袖去上课", "zh.self-harm-strokes", Level.HIGH),
         ("我这阵子一直在考虑自杀 很平静地在想", "zh.considering-death", Level.HIGH),
         ("lol update: i swallowed the rest of my sleep meds like 10 min ago", "en.overdose-rest", Level.IMMINENT),
+        ("got home and cut my wrists again, first time in like 6 months", "en.self-harm-recent", Level.HIGH),
+        ("honestly kms. not even the meme kind this time", "en.kms-not-meme", Level.HIGH),
+        ("which floor of the car park would be fatal? pls don't tell anyone i asked", "en.lethal-secret", Level.HIGH),
+        ("上课的时候拿圆规扎手心 扎到流血才松手", "zh.self-harm-bled", Level.HIGH),
     ],
 )
 def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
@@ -598,6 +602,12 @@ def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
         "天台上晒被子 下去的时候腿都软了",
         "if you put a gun to my head i still couldnt pick a favourite song",
         "the glue gun is in my hands, making cosplay armour tonight",
+        "cut my leg shaving in the shower, first time in ages i used a razor",
+        "lol kms this homework is so long, not even joking",
+        "what is the most lethal snake in australia? don't tell anyone i asked lol",
+        "护士用针扎手指采血 出血了好疼",
+        "不小心用剪刀划到手背 流血了",
+        "我以前会用指甲掐自己 掐到出血 现在戒了快半年了",
         "my dad's rifle is on my bed bc we're going hunting at 5am",
         "she said goodbye after the date and now she isnt replying, did i mess up",
         "活着太累了 我先走了 去食堂吃饭",

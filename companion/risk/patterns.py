@@ -717,7 +717,11 @@ EN_RULES: tuple[Rule, ...] = (
         r"(?:lighter|blade|razor|compass|knife|scissors|sharpener(?: blade)?|glass|cigarette|match|safety pin)|"
         r"\b(?:till|until) it bled|\bon purpose)\b|"
         r"\bi\s+(?:cut|sh'?d|self[- ]harmed)\s+(?:again\s+)?(?:yesterday|today|tonight|last night|this morning|"
-        r"earlier(?: today)?)(?=\s*(?:[,.!;?]|$)|\s+(?:and|but|it'?s|its)\b)",
+        r"earlier(?: today)?)(?=\s*(?:[,.!;?]|$)|\s+(?:and|but|it'?s|its)\b)|"
+        # a relapse: "came home and cut my thighs in the shower, first time in over a year"
+        r"\b(?:cut|burned|burnt|sliced)\s+(?:up\s+)?my\s+(?:arms?|wrists?|thighs?|stomach|hips?)\b[^.!?\n]{0,40}?"
+        r"\bfirst time (?:in|since)\s+(?:over\s+|almost\s+|nearly\s+|like\s+)?(?:a|an|\w+)\s+"
+        r"(?:years?|months?|weeks?|while|ages)\b",
         unless=r"\b(?:years? ago|used to|when i was|scars?|months? ago)\b",
     ),
     _en(
@@ -1100,6 +1104,22 @@ EN_LETHAL: tuple[Rule, ...] = (
         never=_NOT_ABOUT_ME,
     ),
     _en(
+        "en.kms-not-meme",  # "ok lol kms for real this time, not even the meme kind"; not "kms this homework"
+        Level.HIGH,
+        r"\b(?:kms|kys myself)\b[^\n]{0,30}?\b(?:for real this time|not (?:even )?(?:the |a )?(?:meme|joke)|"
+        r"no joke|not joking|i'?m (?:being )?serious|seriously this time)\b",
+        unless=r"\b(?:never|would(?:n'?t| not)|won'?t|not (?:gonna|going to))\s+(?:ever\s+)?(?:kms|kys)\b",
+        never=r"\b(?:homework|hw|exam|test|essay|coursework|game|match|song|class|lesson|shift|queue|traffic)\b",
+    ),
+    _en(
+        "en.lethal-secret",  # "what height off a bridge is guaranteed fatal? please don't tell anyone i asked"
+        Level.HIGH,
+        r"\b(?:what|which|how)\b[^.!?\n]{0,60}?\b(?:bridge|height|high|floor|fall|drop|jump|pills|tablets|dose|"
+        r"overdose|paracetamol|rope|train|tracks)\b[^.!?\n]{0,40}?\b(?:fatal|lethal|deadly|kill (?:you|me)|survive)\b",
+        also=r"\b(?:(?:please )?(?:don'?t|dont|do not) tell (?:anyone|anybody|my (?:mum|mom|dad|parents)) i asked|"
+        r"i'?m (?:so )?done with (?:everything|it all|life))\b",
+    ),
+    _en(
         "en.overdose-curious",  # "just curious, can u od on paracetamol", "asking for a friend: painless way to go"
         Level.HIGH,
         r"\b(?:(?:overdose|od) on (?:[\w']+\s+){0,2}?(?:" + _LETHAL_DRUGS + r")|(?:most |the )?painless way to go)\b",
@@ -1284,6 +1304,13 @@ ZH_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"(?<!不小心)(?:用|拿)(?:烟头|打火机|刀片?|小刀|美工刀|圆规|剪刀)[\u4e00-\u9fff]{0,2}?"
         r"(?:烫|烧|割|划|扎|戳)了(?:一下|几下|好几下)?(?:自己|手背|手腕|手臂|胳膊|大腿|腿)",
+    ),
+    _zh(
+        "zh.self-harm-bled",  # "晚自习在厕所用笔尖使劲扎手背 扎出血了才停": hurting oneself until it bleeds
+        Level.HIGH,
+        r"(?<!不小心)(?:用|拿)(?:笔尖|针|圆规|刀片?|小刀|美工刀|剪刀|指甲|别针|回形针)[\u4e00-\u9fff]{0,3}?(?:扎|戳|划|割|掐|抠)"
+        r"(?:自己|手背|手心|手腕|手臂|胳膊|大腿|腿)[^。！？?]{0,8}?(?:出血|流血|见血)",
+        never=r"不小心|体检|打针|抽血|护士|医生|采血|献血|以前(?:会|经常|总是|老是|压力)|那时候|小时候|戒了|不这样了",
     ),
     _zh(
         "zh.self-harm-strokes",  # "刚才又拿圆规划了几道，没怎么流血": strokes made with a blade, no body named
