@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from companion.evaluation import needs_human, plot_risk, risk_metrics
+from companion.models import sha256_of
 from companion.risk import encoder, reader
 from companion.risk.levels import Level
 from companion.risk.model import (
@@ -663,12 +664,8 @@ def _tuned_readers(artifact: Path) -> dict:
         "encoder": encoder.tuned_backbone(files["encoder"]),
         "post_reader": reader.load_reader(files["post_reader"]) if "post_reader" in files else None,
     }
-    readers["card"] = {k: {"file": p.name, "sha256": _sha256(p)} for k, p in files.items()}
+    readers["card"] = {k: {"file": p.name, "sha256": sha256_of(p)} for k, p in files.items()}
     return readers
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _finish(model: RiskModel, x: dict, parts: dict, y: dict) -> Candidate:
