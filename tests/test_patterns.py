@@ -180,6 +180,15 @@ from companion.risk.patterns import EN_LETHAL, ZH_LETHAL, match
         ("一次吃多少会让人彻底醒不过来", Level.HIGH),
         ("i told my mom 'i'm going to kill myself' and she just laughed", Level.HIGH),  # own words, quoted
         ("my therapist said 'i hear you' but i want to kill myself", Level.HIGH),  # a quote, then own words
+        ("lately when i lie in bed i think about killing myself", Level.HIGH),
+        ("i've been thinking about ending it. like actually thinking about it", Level.HIGH),
+        ("i've been considering suicide", Level.HIGH),
+        ("when i stop gaming i just lie there wanting to kill myself", Level.HIGH),
+        ("i don't want to be alive without her, i want to die, and i'm not saying this for attention", Level.HIGH),
+        ("so i bought rope today and it's not for camping 🙃", Level.IMMINENT),
+        ("got a box of paracetamol, not for a headache", Level.IMMINENT),
+        ("我最近老是在想要不要去死 越想越觉得可以", Level.HIGH),
+        ("今天去超市买了炭 其实就我一个人 也不是去烧烤", Level.IMMINENT),
     ],
 )
 def test_unambiguous_statements_fire_at_their_level(text, level):
@@ -326,6 +335,16 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "吃过期的面包会死吗",
         "私信里天天有人叫我去死",  # a bully's words: being harmed by others, for the model to read
         "lol my sister goes 'i'm gonna kms' every time her phone dies",  # someone else's words
+        "i used to think about killing myself in year 9, i'm doing much better now",  # past: for the model
+        "i think about suicide prevention a lot for my psychology essay",
+        "my character is thinking about killing himself in chapter 3",
+        "me and jake fight so much, i've been thinking about breaking up, thinking about ending it.",
+        "this song has me wanting to kill myself",
+        "i want to die of embarrassment, i'm not even joking",
+        "bought some rope, it's for my swing, not for camping",
+        "bought paracetamol, it's not for me, it's for my mum",
+        "我一直在想要不要去死海旅游",
+        "买了炭 不是去烧烤 是冬天取暖用的",
     ],
 )
 def test_look_alikes_do_not_fire(text):

@@ -390,6 +390,46 @@ EN_RULES: tuple[Rule, ...] = (
         not_after=_EN_QUOTING_OTHER,
     ),
     _en(
+        "en.thinking-of-suicide",  # "lately when i lie in bed i think about killing myself"
+        Level.HIGH,
+        r"\bi(?:'ve| have|'m| am|ve|m)?\s+(?:been\s+|still\s+|always\s+|just\s+|really\s+|seriously\s+|"
+        r"actually\s+|honestly\s+|constantly\s+|keep\s+|kept\s+|started\s+|start\s+)*"
+        r"(?:think(?:ing)?\s+(?:about|of)|considering|contemplating)\s+(?:\w+\s+)?"
+        r"(?:(?:killing|offing|hanging|unaliving) myself|ending (?:it all|my life|it(?=\s*(?:[.!,;?]|$)))|"
+        r"taking my (?:own )?life|"
+        r"suicide(?=\s*(?:[.!,;?]|$|\s+(?:a lot|again|every|lately|recently|more|constantly|all the time|most|so|too|"
+        r"seriously|properly)\b)))",
+        unless=_EN_PAST + r"|\b(?:character|novel|story|book|film|movie|essay|poem|script|fic|fanfic)\b",
+        never=r"\b(?:(?:relationship|friendship|things|it) with|break(?:ing)? up|broke up with)\b",
+    ),
+    _en(
+        "en.wanting-to-kill-myself",  # "when i stop i just lie there wanting to kill myself"
+        Level.HIGH,
+        r"\bi\s+(?:(?!me\b)[\w']+\s+){0,3}?wanting\s+to\s+" + _KILL_SELF,
+        unless=_EN_PAST + r"|\b(?:had|has|have|got|gets|left|leaves) me\b|\b(?:lol|lmao|haha\w*)\b",
+    ),
+    _en(
+        "en.want-to-die-serious",  # "i want to die" is often hyperbole; "not saying this for attention" is not
+        Level.HIGH,
+        r"\bi\s+(?:just\s+|really\s+|honestly\s+|actually\s+)?(?:want|wanna)\s+(?:to\s+)?die\b"
+        r"(?!\s+(?:my|your|his|her|their|it|the|laughing|of (?:embarrassment|laughter|shame|cringe))\b)|"
+        r"\bi\s+(?:just\s+|really\s+|honestly\s+)?(?:don'?t|do not|dont)\s+(?:want|wanna)\s+(?:to\s+)?be alive\b",
+        also=_NOT_A_JOKE + r"|\bnot (?:saying|doing|posting|writing) (?:this|it|that) (?:for|to get) attention\b|"
+        r"\bnot (?:attention[- ]seeking|(?:just )?(?:for|after) attention)\b",
+        unless=r"\b(?:lol|lmao|haha\w*|make me|makes me|made me|making me)\b",
+    ),
+    _en(
+        "en.means-not-for",  # "bought rope today and it's not for camping 🙃": means got, its cover story denied
+        Level.IMMINENT,
+        r"\b(?:bought|got|ordered|picked up|have|stocked up on)\s+"
+        r"(?:some\s+|a\s+|the\s+|more\s+|a (?:bag|box|bottle|pack) of\s+)?"
+        r"(?:rope|charcoal|" + _DRUG_WORDS + r"|blades?|razors?)\b[^.!?\n]{0,40}?\bnot\s+(?:really\s+)?for\s+"
+        r"(?:camping|climbing|a (?:project|bbq|barbecue|swing|headache)|the (?:bbq|barbecue)|"
+        r"my (?:headache|period|cramps))\b",
+        never=r"\b(?:(?:it'?s|its|it is|they'?re|they are) (?:actually |just |really )?"
+        r"for (?:my|a|the|our|school|work)\b(?!\s+(?:headache|period|cramps))|not for me\b)",
+    ),
+    _en(
         "en.going-to-kill-myself",
         Level.HIGH,
         r"\bi(?:'m| am)\s+(?:going to|gonna)\s+" + _KILL_SELF,
@@ -1640,6 +1680,19 @@ ZH_MODERATE: tuple[Rule, ...] = (
         "zh.want-to-die",
         Level.MODERATE,
         _ME + r"想(?:去)?死(?![你您他她它我人])|(?<![不没])(?:好|真)想死(?:了|掉)(?![你您他她它我人])",
+    ),
+    _zh(
+        "zh.weighing-death",  # "我最近老是在想要不要去死": weighing whether to die is active ideation
+        Level.HIGH,
+        r"(?:一直|老是|总是|经常|天天|每天|最近|这几天|整天)(?:都)?(?:在)?想(?:着)?(?:要不要|该不该|是不是该|是不是应该)"
+        r"(?:去)?(?:死(?![海党机角线磕记定心神刑亡锁期])|自杀|结束(?:自己|生命|这一切)|跳下去)",
+    ),
+    _zh(
+        "zh.means-not-for",  # "买了炭…其实就我一个人 也不是去烧烤": means got, its cover story denied
+        Level.IMMINENT,
+        r"(?:买了?|买好了?|备好了?|准备了|囤了)[^。！？?\n]{0,6}?(?:炭|木炭|烧烤炭|绳子|麻绳|安眠药|农药|百草枯|刀片)"
+        r"[^。！？?\n]{0,40}?(?<!是)不是(?:要|去|用来|拿来|为了)?(?:烧烤|露营|野营|野炊|烤肉|绑东西|晾衣服)",
+        never=r"(?:是|其实是)(?:用来|拿来|给|为了|帮)(?!自己)|取暖|烤火|给(?:我)?(?:爸|妈|奶奶|爷爷|外婆|外公)",
     ),
     _zh(
         "zh.better-dead",
