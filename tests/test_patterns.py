@@ -189,6 +189,8 @@ from companion.risk.patterns import EN_LETHAL, ZH_LETHAL, match
         ("got a box of paracetamol, not for a headache", Level.IMMINENT),
         ("我最近老是在想要不要去死 越想越觉得可以", Level.HIGH),
         ("今天去超市买了炭 其实就我一个人 也不是去烧烤", Level.IMMINENT),
+        ("asking for a friend: she keeps stepping closer to the platform edge. the friend is me", Level.HIGH),
+        ("帮同学问的 她想找个办法睡过去不醒 好吧其实这个同学就是我", Level.HIGH),
     ],
 )
 def test_unambiguous_statements_fire_at_their_level(text, level):
@@ -345,6 +347,8 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "bought paracetamol, it's not for me, it's for my mum",
         "我一直在想要不要去死海旅游",
         "买了炭 不是去烧烤 是冬天取暖用的",
+        "asking for a friend, how do i get tickets for the train to leeds? ok fine the friend is me",
+        "这个同学就是我 上次考试考了第一",
     ],
 )
 def test_look_alikes_do_not_fire(text):

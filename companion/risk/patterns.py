@@ -430,6 +430,15 @@ EN_RULES: tuple[Rule, ...] = (
         r"for (?:my|a|the|our|school|work)\b(?!\s+(?:headache|period|cramps))|not for me\b)",
     ),
     _en(
+        "en.friend-is-me",  # "asking for a friend: … she keeps stepping closer to the yellow line. the friend is me"
+        Level.HIGH,
+        r"\b(?:the|my|this) friend is (?:actually |really |just |obviously )?me\b|"
+        r"\b(?:ok(?:ay)?|fine|alright)?,?\s*(?:i'?m|im|i am) the friend\b",
+        also=r"\b(?:kill|killing|die|dying|suicid\w*|end (?:it|her life|his life|their life)|overdos\w*|pills|"
+        r"jump(?:ing)?|(?:the|platform|roof|bridge) edge|(?:stepping|step|getting|moving) closer|"
+        r"in front of (?:a|the) train|rope|cut(?:ting|s)?|blades?|hurt(?:ing)? (?:her|him|them)sel(?:f|ves))\b",
+    ),
+    _en(
         "en.going-to-kill-myself",
         Level.HIGH,
         r"\bi(?:'m| am)\s+(?:going to|gonna)\s+" + _KILL_SELF,
@@ -1680,6 +1689,12 @@ ZH_MODERATE: tuple[Rule, ...] = (
         "zh.want-to-die",
         Level.MODERATE,
         _ME + r"想(?:去)?死(?![你您他她它我人])|(?<![不没])(?:好|真)想死(?:了|掉)(?![你您他她它我人])",
+    ),
+    _zh(
+        "zh.friend-is-me",  # "帮我同学问的哈：…好吧其实这个同学就是我"
+        Level.HIGH,
+        r"(?:这个|那个|我那个|我说的)(?:朋友|同学|闺蜜|哥们|人)(?:其实|根本)?(?:就)?是我(?:自己)?(?![的们家])",
+        also=r"死|自杀|轻生|跳(?:楼|下去|河|桥)|吃(?:了)?(?:药|安眠药)|割|结束(?:自己|生命)|不想活|活不下去|睡过去不醒",
     ),
     _zh(
         "zh.weighing-death",  # "我最近老是在想要不要去死": weighing whether to die is active ideation
