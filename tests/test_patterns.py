@@ -349,6 +349,9 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "买了炭 不是去烧烤 是冬天取暖用的",
         "asking for a friend, how do i get tickets for the train to leeds? ok fine the friend is me",
         "这个同学就是我 上次考试考了第一",
+        "视频里摔了个狗吃屎的那个同学就是我 笑死",
+        "i think about not killing myself as a win every day, three years clean of it",
+        "for my essay i'm thinking about teen suicide rates in rural areas",
     ],
 )
 def test_look_alikes_do_not_fire(text):

@@ -394,7 +394,8 @@ EN_RULES: tuple[Rule, ...] = (
         Level.HIGH,
         r"\bi(?:'ve| have|'m| am|ve|m)?\s+(?:been\s+|still\s+|always\s+|just\s+|really\s+|seriously\s+|"
         r"actually\s+|honestly\s+|constantly\s+|keep\s+|kept\s+|started\s+|start\s+)*"
-        r"(?:think(?:ing)?\s+(?:about|of)|considering|contemplating)\s+(?:\w+\s+)?"
+        r"(?:think(?:ing)?\s+(?:about|of)|considering|contemplating)\s+"
+        r"(?:(?!not\b|never\b|teen\b|youth\b|student\b|male\b|female\b|assisted\b)\w+\s+)?"
         r"(?:(?:killing|offing|hanging|unaliving) myself|ending (?:it all|my life|it(?=\s*(?:[.!,;?]|$)))|"
         r"taking my (?:own )?life|"
         r"suicide(?=\s*(?:[.!,;?]|$|\s+(?:a lot|again|every|lately|recently|more|constantly|all the time|most|so|too|"
@@ -1693,8 +1694,9 @@ ZH_MODERATE: tuple[Rule, ...] = (
     _zh(
         "zh.friend-is-me",  # "帮我同学问的哈：…好吧其实这个同学就是我"
         Level.HIGH,
-        r"(?:这个|那个|我那个|我说的)(?:朋友|同学|闺蜜|哥们|人)(?:其实|根本)?(?:就)?是我(?:自己)?(?![的们家])",
-        also=r"死|自杀|轻生|跳(?:楼|下去|河|桥)|吃(?:了)?(?:药|安眠药)|割|结束(?:自己|生命)|不想活|活不下去|睡过去不醒",
+        r"(?:这个|那个|我那个|我说的)(?:朋友|同学|闺蜜|哥们)(?:其实|根本)?(?:就)?是我(?:自己)?(?![的们家])",
+        also=r"去死|想死|自杀|轻生|跳(?:楼|下去|河|桥)|安眠药|吃(?:了)?(?:一?[瓶盒板整])?药|割(?:腕|手|自己)|"
+        r"结束(?:自己|生命)|不想活|活不下去|睡过去不醒|了结",
     ),
     _zh(
         "zh.weighing-death",  # "我最近老是在想要不要去死": weighing whether to die is active ideation
