@@ -498,6 +498,11 @@ class RiskModel:
         path.with_suffix(".json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
 
 
+def reader_files(path: Path, card: dict) -> dict[str, Path]:
+    """The fine-tuned readers' files that an artifact's card names ("encoder", "post_reader"), beside it."""
+    return {kind: path.with_name(card[kind]) for kind in ("encoder", "post_reader") if card.get(kind)}
+
+
 def load_model(path: Path | None = None) -> RiskModel:
     from companion.risk.reader import BF16_MARGIN, bf16_pays, load_reader
 
@@ -519,13 +524,14 @@ def load_model(path: Path | None = None) -> RiskModel:
             post_weight = float(z["post_weight"]) if "post_weight" in z.files else 1.0
             vetoes = zip(z.get("veto_languages", []), z.get("ngram_veto", []), strict=True)
             ngram_veto = {str(lang): float(v) for lang, v in vetoes}
-        if card.get("encoder"):
+        files = reader_files(path, card)
+        if "encoder" in files:
             from companion.risk.encoder import tuned_backbone
 
-            bb = tuned_backbone(path.with_name(card["encoder"]), bf16=True)
+            bb = tuned_backbone(files["encoder"], bf16=True)
         else:
             bb = backbone(card["backbone"])
-        post_reader = load_reader(path.with_name(card["post_reader"]), bf16=True) if card.get("post_reader") else None
+        post_reader = load_reader(files["post_reader"], bf16=True) if "post_reader" in files else None
     except (OSError, KeyError, ValueError) as exc:
         raise RiskModelError(
             f"cannot load the risk model at {path}: {exc}",

@@ -42,6 +42,7 @@ from companion.risk.model import (
     chat_length,
     long_post,
     model_text,
+    reader_files,
     reading_vectors,
     turns,
 )
@@ -655,11 +656,9 @@ def _tuned_readers(artifact: Path) -> dict:
         card = json.loads(card_path.read_text())
     except (OSError, ValueError) as exc:
         raise RiskModelError(f"cannot read the model card {card_path}: {exc}", "pass a trained artifact") from None
-    if "encoder" not in card:
+    files = reader_files(artifact, card)
+    if "encoder" not in files:
         raise RiskModelError(f"{artifact} has no tuned encoder to keep", "train without --tuned-from")
-    files = {"encoder": artifact.with_name(card["encoder"])}
-    if "post_reader" in card:
-        files["post_reader"] = artifact.with_name(card["post_reader"])
     readers = {
         "encoder": encoder.tuned_backbone(files["encoder"]),
         "post_reader": reader.load_reader(files["post_reader"]) if "post_reader" in files else None,
