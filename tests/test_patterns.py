@@ -191,6 +191,8 @@ from companion.risk.patterns import EN_LETHAL, ZH_LETHAL, match
         ("今天去超市买了炭 其实就我一个人 也不是去烧烤", Level.IMMINENT),
         ("asking for a friend: she keeps stepping closer to the platform edge. the friend is me", Level.HIGH),
         ("帮同学问的 她想找个办法睡过去不醒 好吧其实这个同学就是我", Level.HIGH),
+        ("my friend keeps saying she wants to kill herself, what do i tell her... there's no friend. it's me", Level.HIGH),
+        ("有个朋友一直想自杀，我该怎么劝她……其实没有这个朋友，是我", Level.HIGH),
     ],
 )
 def test_unambiguous_statements_fire_at_their_level(text, level):
@@ -349,6 +351,9 @@ def test_unambiguous_statements_fire_at_their_level(text, level):
         "买了炭 不是去烧烤 是冬天取暖用的",
         "asking for a friend, how do i get tickets for the train to leeds? ok fine the friend is me",
         "这个同学就是我 上次考试考了第一",
+        "there's no friend who can beat me at chess, it's me vs the computer now",
+        "其实没有这个朋友，是我自己想去看演唱会",
+        "没有这个同学，是我编的，老师别查了",
         "视频里摔了个狗吃屎的那个同学就是我 笑死",
         "i think about not killing myself as a win every day, three years clean of it",
         "for my essay i'm thinking about teen suicide rates in rural areas",

@@ -434,7 +434,8 @@ EN_RULES: tuple[Rule, ...] = (
         "en.friend-is-me",  # "asking for a friend: … she keeps stepping closer to the yellow line. the friend is me"
         Level.HIGH,
         r"\b(?:the|my|this) friend is (?:actually |really |just |obviously )?me\b|"
-        r"\b(?:ok(?:ay)?|fine|alright)?,?\s*(?:i'?m|im|i am) the friend\b",
+        r"\b(?:ok(?:ay)?|fine|alright)?,?\s*(?:i'?m|im|i am) the friend\b|"
+        r"\bthere(?:'s| is) no (?:friend|such friend)\b[^\n]{0,6}?\b(?:it'?s|its|it was|just) me\b",
         also=r"\b(?:kill|killing|die|dying|suicid\w*|end (?:it|her life|his life|their life)|overdos\w*|pills|"
         r"jump(?:ing)?|(?:the|platform|roof|bridge) edge|(?:stepping|step|getting|moving) closer|"
         r"in front of (?:a|the) train|rope|cut(?:ting|s)?|blades?|hurt(?:ing)? (?:her|him|them)sel(?:f|ves))\b",
@@ -1694,7 +1695,8 @@ ZH_MODERATE: tuple[Rule, ...] = (
     _zh(
         "zh.friend-is-me",  # "帮我同学问的哈：…好吧其实这个同学就是我"
         Level.HIGH,
-        r"(?:这个|那个|我那个|我说的)(?:朋友|同学|闺蜜|哥们)(?:其实|根本)?(?:就)?是我(?:自己)?(?![的们家])",
+        r"(?:这个|那个|我那个|我说的)(?:朋友|同学|闺蜜|哥们)(?:其实|根本)?(?:就)?是我(?:自己)?(?![的们家])|"
+        r"(?:其实|根本)?(?:没有|没)(?:这个|那个|什么)(?:朋友|同学|闺蜜|哥们)[，,。…\s]{0,3}(?:就|其实)?是我(?:自己)?(?![的们家])",
         also=r"去死|想死|自杀|轻生|跳(?:楼|下去|河|桥)|安眠药|吃(?:了)?(?:一?[瓶盒板整])?药|割(?:腕|手|自己)|"
         r"结束(?:自己|生命)|不想活|活不下去|睡过去不醒|了结",
     ),
