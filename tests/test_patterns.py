@@ -191,7 +191,7 @@ from companion.risk.patterns import EN_LETHAL, ZH_LETHAL, match
         ("今天去超市买了炭 其实就我一个人 也不是去烧烤", Level.IMMINENT),
         ("asking for a friend: she keeps stepping closer to the platform edge. the friend is me", Level.HIGH),
         ("帮同学问的 她想找个办法睡过去不醒 好吧其实这个同学就是我", Level.HIGH),
-        ("my friend keeps saying she wants to kill herself, what do i tell her... there's no friend. it's me", Level.HIGH),
+        ("my friend wants to kill herself, what do i tell her... there's no friend. it's me", Level.HIGH),
         ("有个朋友一直想自杀，我该怎么劝她……其实没有这个朋友，是我", Level.HIGH),
     ],
 )
