@@ -122,6 +122,8 @@ from companion.risk.patterns import EN_LETHAL, ZH_LETHAL, match
         ("i just overdosed on my antidepressants", Level.IMMINENT),
         ("I overdosed when I was 15, it still scares me", Level.MODERATE),  # a past attempt, not one under way
         ("i tried to kill myself back in year 9", Level.MODERATE),
+        ("two years ago i tried to end my life. i'm doing better, i just feel heavy this week", Level.MODERATE),
+        ("i just tried to kill myself, i'm scared", Level.IMMINENT),
         ("how many sleeping pills would it take to not wake up", Level.HIGH),
         ("i'm very depressed and suicidal and i can't see it changing", Level.HIGH),
         ("i'm literally sitting here jotting down ways i can commit", Level.HIGH),  # listing ways to die

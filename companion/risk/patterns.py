@@ -314,6 +314,9 @@ EN_RULES: tuple[Rule, ...] = (
         Level.IMMINENT,
         r"\bi\s+(?:just\s+)?tried to\s+" + _KILL_SELF,
         also=r"\b(?:just|tonight|today|an hour ago|minutes ago|this morning|right now)\b",
+        # "two years ago i tried to end my life": a past attempt, `moderate` by en.past-attempt
+        unless=r"\b(?:(?:years?|months?|weeks?) ago|last (?:year|month|summer|winter|spring|autumn|fall|term)|"
+        r"when i was|back (?:in|when)|in (?:year|grade|form) ?\d+|(?:19|20)\d\d)\b",
     ),
     _en("en.bleeding-now", Level.IMMINENT, r"\b(?:i cut too deep|can'?t stop the bleeding)\b"),
     _en(
