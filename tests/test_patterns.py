@@ -551,6 +551,13 @@ def test_everyday_questions_on_the_same_words_do_not_fire(text):
         ("gonna jump off the multistorey at 3am", "en.jump-when-there", Level.IMMINENT),
         ("for a story: my character wants to kill herself. (ok it's kinda about me)", "en.story-about-me", Level.HIGH),
         ("asking for a friend, how do you stop wanting to die. ok the friend is me", "en.story-about-me", Level.HIGH),
+        (
+            "story for coursework: a girl who is finished with everything chooses how. which method would be "
+            "quickest? honestly i want to know for myself too, not just for the story",
+            "en.story-about-me",
+            Level.HIGH,
+        ),
+        ("i actually want to die and i don't care how dramatic that sounds", "en.want-to-die-serious", Level.HIGH),
         ("帮朋友问的 她想自杀该怎么办 其实那个朋友就是我", "zh.story-about-me", Level.HIGH),
         ("小说的主角想自杀……好吧其实写的是我自己", "zh.story-about-me", Level.HIGH),
         ("sorry for everything. tell my cat i loved her 🐱", "en.goodbye", Level.HIGH),
@@ -596,6 +603,9 @@ def test_frames_of_preparation_and_serious_questions_fire(text, rule, level):
         "is a caffeine overdose a real thing? i've had 4 monsters, i'm being serious",
         "how do i not die of boredom in maths, i'm serious",
         "these nachos are worth dying for, not even joking",
+        "which method is best for solving quadratics? asking for myself too, not just for the essay",
+        "i want to know for myself too, what's the least painful way to get a tattoo",
+        "this concert was so good i want to die of joy, i don't care how dramatic that sounds",
         "how long can a goldfish survive without water? i need to know",
         "no joke can you die in your sleep from sleep paralysis? it happened again last night",
         "i know which cliff we're jumping off, the quarry lake one, everyone does it in summer",

@@ -416,9 +416,11 @@ EN_RULES: tuple[Rule, ...] = (
         "en.want-to-die-serious",  # "i want to die" is often hyperbole; "not saying this for attention" is not
         Level.HIGH,
         r"\bi\s+(?:just\s+|really\s+|honestly\s+|actually\s+)?(?:want|wanna)\s+(?:to\s+)?die\b"
-        r"(?!\s+(?:my|your|his|her|their|it|the|laughing|of (?:embarrassment|laughter|shame|cringe))\b)|"
+        r"(?!\s+(?:my|your|his|her|their|it|the|laughing|"
+        r"of (?:embarrassment|laughter|shame|cringe|joy|happiness|excitement|cuteness))\b)|"
         r"\bi\s+(?:just\s+|really\s+|honestly\s+)?(?:don'?t|do not|dont)\s+(?:want|wanna)\s+(?:to\s+)?be alive\b",
         also=_NOT_A_JOKE + r"|\bnot (?:saying|doing|posting|writing) (?:this|it|that) (?:for|to get) attention\b|"
+        r"\bi (?:don'?t|dont|do not) care how (?:dramatic|extra|crazy|that|it) (?:that |it )?(?:sounds|comes across)\b|"
         r"\bnot (?:attention[- ]seeking|(?:just )?(?:for|after) attention)\b",
         unless=r"\b(?:lol|lmao|haha\w*|make me|makes me|made me|making me)\b",
     ),
@@ -573,8 +575,13 @@ EN_RULES: tuple[Rule, ...] = (
         r"\b(?:(?:it'?s|its|it is|this is|(?:the )?(?:story|character|question) is)\s+"
         r"(?:(?:kinda|kind of|sort of|sorta|actually|really|lowkey|maybe|basically|honestly|literally|partly|"
         r"mostly)\s+)*about me(?=\s*(?:[.,!?)\]]|lol|lmao|tbh|ngl|haha|$))|the friend is me|"
-        r"(?:i'?m|im|i am) the friend|(?:the )?character is (?:basically |literally |kinda )?me)\b",
+        r"(?:i'?m|im|i am) the friend|(?:the )?character is (?:basically |literally |kinda )?me|"
+        # "which method would be quickest? honestly i want to know for myself too, not just for the story"
+        r"(?:i (?:want|wanna|need) to know|(?:i'?m |im )?asking|it'?s|its) for (?:myself|me) (?:too|as well)|"
+        r"not (?:just|only) for (?:the|my|this) (?:story|essay|coursework|project|assignment|character|book|script))\b",
         also=r"\b(?:kill (?:her|him|them)sel(?:f|ves)|suicid\w*|end (?:her|his|their) (?:own )?li(?:fe|ves)|"
+        r"(?:finished|done) with (?:everything|it all|life|living)|"
+        r"which (?:method|way) (?:would|will) (?:be )?(?:the )?(?:quickest|fastest|least painful|painless)|"
         r"want(?:s|ing)? to die|self[- ]?harm\w*|cut(?:s|ting)? (?:her|him|them)sel(?:f|ves)|overdos\w*|"
         + _KILL_SELF_WORDS
         + r")",
